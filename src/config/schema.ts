@@ -1,0 +1,20 @@
+/**
+ * The whole configuration: one zod schema assembled from each plugin's own options schema.
+ * Types come from `z.infer`; defaults live here (embedded defaults = parsing `{}`), and
+ * `config/default.yaml` documents every key.
+ *
+ * To add a section: export `XOptionsSchema` from your plugin's `options.ts` and add one line below.
+ */
+import { z } from 'zod';
+import { DetectOptionsSchema } from '../detect/options.js';
+
+export const ConfigSchema = z
+  .object({
+    /** Where embedded state lives (PGlite database, generated sealing key) when no DATABASE_URL is set. */
+    dataDir: z.string().min(1).default('./.tokenradius'),
+    detect: DetectOptionsSchema,
+  })
+  .strict();
+
+export type Config = z.infer<typeof ConfigSchema>;
+export type ConfigInput = z.input<typeof ConfigSchema>;
