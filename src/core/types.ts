@@ -184,3 +184,41 @@ export const FindingSchema = z.object({
   lastSeen: z.string(),
 });
 export type Finding = z.infer<typeof FindingSchema>;
+
+/**
+ * What the scan stage hands the store for one match at one place: the finding as it looks now,
+ * plus this one occurrence, plus (service mode) the token sealed for later revocation.
+ */
+export const SealedTokenSchema = z.object({
+  /** `seal(key, token, 'token:' + fingerprint)` output. */
+  sealed: z.string(),
+  keyId: z.string(),
+  /** Delete the sealed token at this time (the token's own expiry), when known. */
+  expiresAt: z.string().optional(),
+});
+export type SealedToken = z.infer<typeof SealedTokenSchema>;
+
+export const FindingObservationSchema = FindingSchema.omit({ occurrences: true, firstSeen: true, lastSeen: true }).extend({
+  occurrence: OccurrenceSchema,
+  sealedToken: SealedTokenSchema.optional(),
+});
+export type FindingObservation = z.infer<typeof FindingObservationSchema>;
+
+/**
+ * How an observation changed what the store knew:
+ * - `new`: first time this fingerprint is seen;
+ * - `worse`: severity went up;
+ * - `changed`: liveness state changed (e.g. live → expired) or a new occurrence widened exposure;
+ * - `unchanged`: nothing an alert would say differently (a repeat occurrence is still recorded);
+ * - `suppressed`: the fingerprint was marked false positive.
+ * `version` increases on new/worse/changed; the act stage keys its idempotent job on it.
+ */
+export interface UpsertResult {
+  change: 'new' | 'worse' | 'changed' | 'unchanged' | 'suppressed';
+  version: number;
+}
+
+/** Where the scan stage puts observations: the CLI's in-memory aggregator or the findings store. */
+export interface FindingSink {
+  upsert(observation: FindingObservation): Promise<UpsertResult>;
+}
