@@ -25,6 +25,7 @@ export const ERROR_CATALOGUE = {
   INPUT_UNREADABLE: { retry: 'never', exitCode: 2, summary: 'a target could not be read' },
   INPUT_MALFORMED: { retry: 'never', exitCode: 2, summary: 'input is malformed' },
   INPUT_TOO_LARGE: { retry: 'never', exitCode: 2, summary: 'input exceeds a configured limit' },
+  OUTPUT_UNWRITABLE: { retry: 'never', exitCode: 2, summary: 'a report or output file could not be written' },
   ARCHIVE_UNSAFE: { retry: 'never', exitCode: 2, summary: 'an archive entry is unsafe (path traversal, compression ratio)' },
   JWT_MALFORMED: { retry: 'never', exitCode: 2, summary: 'not a decodable JWT' },
   PAYLOAD_INVALID: { retry: 'never', exitCode: 2, summary: 'a job or request payload failed validation' },
