@@ -60,10 +60,32 @@ export interface Detector {
   docs?: string;
   /** Scoring hints for non-JWT credentials: the reach of this family. */
   reach?: CredentialReach;
+  /**
+   * How much text `find` sees (the engine's windowing). Default: a window around each keyword
+   * occurrence — at least `DEFAULT_WINDOW.before` chars before the keyword and
+   * `DEFAULT_WINDOW.after` chars after it, widened to the nearest line break when one is close
+   * (overlapping windows are merged; match offsets are mapped back to the chunk). A token must
+   * therefore lie within `after` chars of its keyword (or `before` chars before it): rules whose
+   * secret can sit far from the keyword (multi-line PEM blocks, key/secret pairs) set a larger
+   * window or `'chunk'` (the whole chunk, the slow path). `find` must not assume the slice starts
+   * at the start of the chunk.
+   */
+  window?: 'chunk' | { before: number; after: number };
+  /**
+   * Overlap tie-breaker (default 0). When two matches overlap, the engine keeps the one with the
+   * higher priority; on equal priority a `jwt` match beats a `credential`, then the longer span,
+   * then the earlier start, then the smaller rule id. Generic/context rules (entropy near a
+   * keyword) should use a negative value; a rule that names a more specific family of a token
+   * another detector also finds (a Supabase service key that is a JWT) a positive one.
+   */
+  priority?: number;
   find(text: string): Iterable<Match>;
   /** Examples proving the rule; `examples()` builds them at call time so no literal token is committed. */
   examples(): RuleExamples;
 }
+
+/** The window a detector gets when it does not declare one (see `Detector.window`). */
+export const DEFAULT_WINDOW = { before: 256, after: 1024 } as const;
 
 /** How much a non-JWT credential of this family can do, for the scorer. */
 export interface CredentialReach {
