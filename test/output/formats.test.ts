@@ -27,7 +27,7 @@ function sarifValidator() {
   ajv.addFormat('uri', { validate: (s: string) => /^[a-z][a-z0-9+.-]*:/i.test(s) && URL.canParse(s) });
   ajv.addFormat('uri-reference', { validate: (s: string) => URL.canParse(s, 'http://base.invalid/') && !/\s/.test(s) });
   ajv.addFormat('date-time', { validate: (s: string) => /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/.test(s) && !Number.isNaN(Date.parse(s)) });
-  return ajv.compile({ ...rest, $id: id });
+  return ajv.compile({ ...rest, $id: String(id) });
 }
 
 describe('json format', () => {
