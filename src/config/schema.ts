@@ -7,12 +7,14 @@
  */
 import { z } from 'zod';
 import { DetectOptionsSchema } from '../detect/options.js';
+import { TrustOptionsSchema } from '../score/liveness/options.js';
 
 export const ConfigSchema = z
   .object({
     /** Where embedded state lives (PGlite database, generated sealing key) when no DATABASE_URL is set. */
     dataDir: z.string().min(1).default('./.tokenradius'),
     detect: DetectOptionsSchema,
+    trust: TrustOptionsSchema,
   })
   .strict();
 
