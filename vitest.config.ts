@@ -9,6 +9,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Builds dist/ once when stale, for tests that run the real CLI as a child process.
+    globalSetup: ['test/support/global-setup.ts'],
     reporters: process.env.CI ? ['default'] : ['default'],
   },
 });

@@ -52,6 +52,8 @@ export interface MatchFacts {
   /** JWT only, unmasked (never leaves the stage; liveness/scoring read `exp`, `cnf`, …). */
   claims?: Record<string, unknown>;
   jwtForm?: DecodedJwt['form'];
+  /** What the engine decoded (JWT only). */
+  decoded?: DecodedJwt;
   profile?: TokenProfile;
   /** Credential family reach (non-JWT rules). */
   reach?: CredentialReach;
@@ -64,10 +66,14 @@ export interface ScanDeps {
   /** JWT claim handling: mask secret/PII claim values; build the normalised profile. */
   jwt: {
     mask(claims: Record<string, unknown>): { claims: Record<string, unknown>; masked: MaskedClaim[] };
-    profile(header: Record<string, unknown>, claims: Record<string, unknown> | undefined, now: Date): TokenProfile | undefined;
+    /** Built from the MASKED claims (absent when masking failed or for a JWE) and what was masked. */
+    profile(input: { header: Record<string, unknown>; claims?: Record<string, unknown>; maskedClaims?: MaskedClaim[] }, now: Date): TokenProfile | undefined;
   };
-  /** Liveness ladder (temporal only in the CLI; JWKS/introspection for trusted issuers in the service). */
-  liveness: { check(facts: MatchFacts, now: Date): Promise<Liveness> };
+  /**
+   * Liveness ladder (temporal only in the CLI; JWKS/introspection for trusted issuers in the
+   * service). Gets the raw token because introspection must send it to the trusted issuer.
+   */
+  liveness: { check(token: string, facts: MatchFacts, now: Date): Promise<Liveness> };
   /** Blast radius with the configured score options bound in. */
   score(facts: MatchFacts, liveness: Liveness, now: Date): BlastRadius;
   /** Reach of a credential rule, by rule id. */
@@ -160,6 +166,7 @@ export async function scanChunk(chunk: Chunk, deps: ScanDeps, now: Date): Promis
       header = m.jwt.header;
       facts.header = m.jwt.header;
       facts.jwtForm = m.jwt.form;
+      facts.decoded = m.jwt;
       if (m.jwt.claims) {
         facts.claims = m.jwt.claims;
         try {
@@ -172,7 +179,10 @@ export async function scanChunk(chunk: Chunk, deps: ScanDeps, now: Date): Promis
         }
       }
       try {
-        const p = deps.jwt.profile(m.jwt.header, m.jwt.claims, now);
+        const p = deps.jwt.profile(
+          { header: m.jwt.header, ...(maskedClaims ? { claims: maskedClaims } : {}), ...(masked ? { maskedClaims: masked } : {}) },
+          now,
+        );
         if (p) facts.profile = p;
       } catch (e) {
         fail(e, 'INTERNAL', 'the token profile could not be built');
@@ -188,7 +198,7 @@ export async function scanChunk(chunk: Chunk, deps: ScanDeps, now: Date): Promis
 
     let liveness: Liveness;
     try {
-      liveness = await deps.liveness.check(facts, now);
+      liveness = await deps.liveness.check(m.secret, facts, now);
     } catch (e) {
       fail(e, 'INTERNAL', 'the liveness check failed');
       liveness = { state: 'unknown', checkedBy: [], reason: 'liveness check failed' };

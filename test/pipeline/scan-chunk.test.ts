@@ -49,7 +49,7 @@ function deps(over: Partial<ScanDeps> = {}): ScanDeps & { seen: FindingObservati
       },
       profile: () => undefined,
     },
-    liveness: { check: async (f) => ({ state: f.kind === 'jwt' ? 'live' : 'unknown', checkedBy: ['temporal'] }) },
+    liveness: { check: async (_t, f) => ({ state: f.kind === 'jwt' ? 'live' : 'unknown', checkedBy: ['temporal'] }) },
     score: (f) => (f.exposure?.visibility === 'public' ? { score: 80, severity: 'high', factors: [] } : { score: 30, severity: 'low', factors: [] }),
     reach: () => ({ privilege: 'write', scope: 'test', lifetime: 'unbounded' }),
     ...over,
