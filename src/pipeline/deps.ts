@@ -1,0 +1,117 @@
+/**
+ * `buildDeps(loaded)`: everything the pipeline needs, built once per process from the loaded
+ * configuration — logger, metrics, sealing key, findings store, scan-stage dependencies, alert
+ * sinks, configured sources — and the `StageHandlers` both runners call.
+ */
+import type { LoadedConfig } from '../config/load.js';
+import type { Config } from '../config/schema.js';
+import type { SealingKey } from '../core/secrets.js';
+import { createLogger, type Logger } from '../observe/logger.js';
+import { createMetrics, type Metrics } from '../observe/metrics.js';
+import { createScrubber, safeError, type Scrubber } from '../observe/scrub.js';
+import { openStoreFromConfig } from '../store/open.js';
+import type { FindingStore } from '../store/types.js';
+import { createSource, findSourceConfig, type SourceConfig } from '../sources/registry.js';
+import type { Source } from '../sources/types.js';
+import { act, type AlertSink } from './act.js';
+import { pollSource } from './poll.js';
+import { scanChunk, type ScanDeps } from './scan-chunk.js';
+import { buildScanDeps } from './scan-deps.js';
+import { loadSealingKey, type LoadedSealingKey } from './sealing-key.js';
+import type { StageHandlers } from './stages.js';
+
+export interface PipelineDeps {
+  loaded: LoadedConfig;
+  config: Config;
+  logger: Logger;
+  metrics: Metrics;
+  scrub: Scrubber;
+  sealing: LoadedSealingKey;
+  sealingKey: SealingKey;
+  store: FindingStore;
+  scanDeps: ScanDeps;
+  sinks: readonly AlertSink[];
+  sources: readonly SourceConfig[];
+  createSource(id: string): Source;
+  /** The stage functions, for the inline runner and the BullMQ processors. */
+  handlers: StageHandlers;
+  /** Closes the store (the logger and metrics need no closing). */
+  close(): Promise<void>;
+}
+
+export interface BuildDepsOptions {
+  logger?: Logger;
+  metrics?: Metrics;
+  /** Use this store instead of opening one from the config (tests). */
+  store?: FindingStore;
+  /** Alert sinks (the alerting stage adds configured ones here). */
+  sinks?: readonly AlertSink[];
+  /** Overrides `dataDir` (CLI `--data-dir`). */
+  dataDir?: string;
+  /** Fields on every log line, e.g. `{ role: 'scan' }`. */
+  logBase?: Record<string, unknown>;
+  /** Clock for the stages (tests). */
+  now?: () => Date;
+}
+
+export async function buildDeps(loaded: LoadedConfig, o: BuildDepsOptions = {}): Promise<PipelineDeps> {
+  const config = loaded.config;
+  const dataDir = o.dataDir ?? config.dataDir;
+  const scrub = createScrubber();
+  const logger = o.logger ?? createLogger({ level: loaded.env.TOKENRADIUS_LOG_LEVEL ?? 'info', ...(o.logBase ? { base: o.logBase } : {}) });
+  const metrics = o.metrics ?? createMetrics();
+  const now = o.now ?? (() => new Date());
+
+  const sealing = loadSealingKey({ env: loaded.env, dataDir });
+  if (sealing.origin === 'generated') logger.info({ path: sealing.path }, 'generated a new sealing key (mode 0600); back it up with the data directory');
+  if (sealing.origin !== 'env' && loaded.env.REDIS_URL) {
+    logger.warn({ path: sealing.path }, 'REDIS_URL is set but TOKENRADIUS_SEALING_KEY is not: every process must share one key; set it in the environment');
+  }
+
+  const store = o.store ?? (await openStoreFromConfig(loaded, { dataDir }));
+  const scanDeps = buildScanDeps(config, { sink: store, sealingKey: sealing.key, verify: config.trust.verify, env: loaded.env });
+  const sinks = o.sinks ?? [];
+  const sources = config.sources;
+  const queue = config.queue;
+
+  const makeSource = (id: string) => createSource(findSourceConfig(sources, id), { logger, scan: config.scan, store });
+
+  const handlers: StageHandlers = {
+    async scanChunk(chunk) {
+      const r = await scanChunk(chunk, scanDeps, now());
+      for (const e of r.errors) {
+        metrics.chunksFailed.inc({ source: chunk.source, code: e.code });
+        logger.warn({ source: chunk.source, chunkId: chunk.id, code: e.code, rule: e.ruleId, fingerprint: e.fingerprint, message: e.message }, 'match not fully assessed');
+      }
+      return r.matches.map((m) => ({ fingerprint: m.fingerprint, change: m.change, version: m.version, severity: m.severity }));
+    },
+    act: (input) => act(input, { store, sinks, logger, reclaimPendingAfterMs: Math.max(60_000, queue.lockDurationMs * 4) }),
+    async poll(input, ctx) {
+      const source = makeSource(input.sourceId);
+      return pollSource(source, ctx.submitBatch, { cursors: store, logger, metrics, batchSize: queue.batchSize, batchMaxBytes: queue.batchMaxBytes }, { since: input.since, signal: ctx.signal });
+    },
+  };
+
+  return {
+    loaded,
+    config,
+    logger,
+    metrics,
+    scrub,
+    sealing,
+    sealingKey: sealing.key,
+    store,
+    scanDeps,
+    sinks,
+    sources,
+    createSource: makeSource,
+    handlers,
+    async close() {
+      try {
+        await store.close();
+      } catch (e) {
+        logger.warn({ err: safeError(e, scrub) }, 'closing the store failed');
+      }
+    },
+  };
+}

@@ -1,0 +1,8 @@
+/**
+ * Every HTTP route plugin, in one explicit list. To add routes (webhooks, the review API, the
+ * console): write a `RoutePlugin` in its own file under this folder and add one line here.
+ */
+import type { RoutePlugin } from '../app.js';
+import { healthRoutes } from './health.js';
+
+export const routes: readonly RoutePlugin[] = [healthRoutes];

@@ -1,0 +1,210 @@
+/**
+ * The BullMQ transport against the real Redis, with stub stage handlers: sealing, batching,
+ * act fan-out, poison-chunk isolation, error-code → BullMQ outcome mapping, failed-job listing and
+ * retry, job schedulers.
+ */
+import { randomBytes } from 'node:crypto';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { requireServices, REDIS_URL, testId } from '../support/services.js';
+import { deletePrefix, dumpRedis } from '../support/redis-process.js';
+import { createQueueTransport, type QueueTransport, type StageHandlers } from '../../src/queue/transport.js';
+import { QueueOptionsSchema } from '../../src/queue/options.js';
+import { SealingKey } from '../../src/core/secrets.js';
+import { TokenradiusError } from '../../src/core/errors.js';
+import { createMetrics } from '../../src/observe/metrics.js';
+import { silentLogger } from '../../src/observe/logger.js';
+import type { Chunk } from '../../src/core/types.js';
+import type { ChunkScanResult } from '../../src/pipeline/stages.js';
+
+const svc = await requireServices('redis');
+
+function chunk(id: string, text: string, source = 'test-src'): Chunk {
+  return { id, source, text, locator: { kind: 'file', path: `/x/${id}.txt`, line: 1, column: 1 } };
+}
+
+const fp = (s: string) => `sha256:${Buffer.from(s.padEnd(32, '0')).toString('hex').slice(0, 64).padEnd(64, '0')}`;
+
+async function until(cond: () => boolean | Promise<boolean>, ms = 30_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await cond()) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error('condition not met in time');
+}
+
+describe.skipIf(svc.skip)('BullMQ transport', () => {
+  let prefix: string;
+  let transport: QueueTransport;
+  const key = SealingKey.generate();
+
+  beforeAll(() => undefined);
+  afterEach(async () => {
+    await transport?.close();
+    await deletePrefix(REDIS_URL, prefix);
+  });
+
+  function make(extra: Record<string, unknown> = {}) {
+    prefix = testId('trq');
+    const options = QueueOptionsSchema.parse({ prefix, attempts: 3, backoffMs: 50, batchSize: 4, ...extra });
+    transport = createQueueTransport({ redisUrl: REDIS_URL, options, sealingKey: key, logger: silentLogger(), metrics: createMetrics({ defaultMetrics: false }) });
+    return transport;
+  }
+
+  function handlers(over: Partial<StageHandlers> = {}) {
+    const scanned: string[] = [];
+    const acted: string[] = [];
+    const h: StageHandlers = {
+      async scanChunk(c) {
+        scanned.push(c.id);
+        return [{ fingerprint: fp(c.id), change: 'new', version: 1, severity: 'high' } satisfies ChunkScanResult];
+      },
+      async act(input) {
+        acted.push(`${input.fingerprint}@${input.version}`);
+      },
+      async poll() {
+        return undefined;
+      },
+      ...over,
+    };
+    return { h, scanned, acted };
+  }
+
+  it('seals chunk text before it reaches Redis, batches chunks, and fans out act jobs once per finding version', async () => {
+    const t = make();
+    const secretText = `planted-${randomBytes(12).toString('hex')}`;
+    const chunks = Array.from({ length: 10 }, (_, i) => chunk(`c${i}`, `line ${i} ${secretText}`));
+    await t.submitChunks(chunks);
+    // Before any worker runs: jobs wait in Redis with sealed payloads only.
+    const dump = await dumpRedis(REDIS_URL, `${prefix}:*`);
+    expect(dump).toContain('scan-');
+    expect(dump).not.toContain(secretText);
+    expect(dump).not.toContain('line 1');
+    const depth = await t.depth();
+    expect(depth.find((d) => d.queue === 'scan' && d.state === 'waiting')?.count).toBe(3); // 10 chunks / batchSize 4
+
+    // The same chunks submitted again are the same jobs (deterministic ids).
+    await t.submitChunks(chunks);
+    expect((await t.depth()).find((d) => d.queue === 'scan' && d.state === 'waiting')?.count).toBe(3);
+
+    const { h, scanned, acted } = handlers();
+    const w = await t.startWorkers(['scan', 'act'], h);
+    await until(() => acted.length === 10);
+    expect(scanned.sort()).toEqual(chunks.map((c) => c.id).sort());
+    expect(new Set(acted).size).toBe(10);
+    await until(async () => (await t.depth()).every((d) => d.count === 0));
+    await w.close();
+    // Completed jobs are removed.
+    const after = await dumpRedis(REDIS_URL, `${prefix}:scan:scan-*`);
+    expect(after).toBe('');
+  });
+
+  it('isolates a poison chunk into its own failed job while the rest of its batch completes', async () => {
+    const t = make();
+    const { h, scanned, acted } = handlers({
+      async scanChunk(c) {
+        if (c.id === 'poison') throw new TokenradiusError('INPUT_MALFORMED', 'chunk text cannot be scanned');
+        scanned.push(c.id);
+        return [{ fingerprint: fp(c.id), change: 'new', version: 1 }];
+      },
+    });
+    await t.submitChunks([chunk('a', 'x'), chunk('poison', 'y'), chunk('b', 'z')]);
+    await t.startWorkers(['scan', 'act'], h);
+    await until(async () => (await t.listFailed('scan')).length === 1 && acted.length === 2);
+    expect(scanned.sort()).toEqual(['a', 'b']);
+    const [failed] = await t.listFailed('scan');
+    expect(failed?.reason).toBe('INPUT_MALFORMED: chunk text cannot be scanned');
+    expect(failed?.summary).toMatchObject({ chunks: 1, isolated: true, source: 'test-src' });
+    // `never` errors use one attempt only.
+    expect(failed?.attemptsMade).toBe(1);
+  });
+
+  it('retries `later` errors with backoff, and a failed job can be retried after the cause is fixed', async () => {
+    const t = make({ attempts: 2 });
+    let calls = 0;
+    let healthy = false;
+    const { h, acted } = handlers({
+      async act(input) {
+        calls++;
+        if (!healthy) throw new TokenradiusError('UPSTREAM_UNAVAILABLE', 'sink is down');
+        acted.push(input.fingerprint);
+      },
+    });
+    await t.enqueueAct([{ fingerprint: fp('r'), version: 3 }]);
+    await t.startWorkers(['act'], h);
+    await until(async () => (await t.listFailed('act')).length === 1);
+    expect(calls).toBe(2);
+    const [failed] = await t.listFailed();
+    expect(failed).toMatchObject({ queue: 'act', id: `act-${fp('r').slice(7)}-3`, attemptsMade: 2, reason: 'UPSTREAM_UNAVAILABLE: sink is down' });
+    healthy = true;
+    expect(await t.retryFailed({ id: failed!.id })).toBe(1);
+    await until(() => acted.length === 1);
+    await until(async () => (await t.listFailed()).length === 0);
+    await expect(t.retryFailed({ id: 'act-nope-1' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('pauses the queue on a rate-limit hint instead of failing or sleeping in the job', async () => {
+    const t = make({ attempts: 1 });
+    let calls = 0;
+    const { h, acted } = handlers({
+      async act(input) {
+        calls++;
+        if (calls === 1) throw new TokenradiusError('UPSTREAM_RATE_LIMITED', 'slow down', { retry: { afterMs: 400 } });
+        acted.push(input.fingerprint);
+      },
+    });
+    await t.enqueueAct([{ fingerprint: fp('rl'), version: 1 }]);
+    await t.startWorkers(['act'], h);
+    await until(() => acted.length === 1);
+    // With attempts: 1 a counted failure would have been final: the rate limit did not use an attempt.
+    expect(calls).toBe(2);
+    expect(await t.listFailed('act')).toHaveLength(0);
+  });
+
+  it('fails a tampered scan payload for good without echoing it', async () => {
+    const t = make();
+    const other = createQueueTransport({
+      redisUrl: REDIS_URL,
+      options: t.options,
+      sealingKey: SealingKey.generate(), // a different key: our workers cannot open it
+      logger: silentLogger(),
+      metrics: createMetrics({ defaultMetrics: false }),
+    });
+    await other.submitChunks([chunk('foreign', 'text')]);
+    await other.close();
+    const { h, scanned } = handlers();
+    await t.submitChunks([chunk('mine', 'text')]);
+    await t.startWorkers(['scan', 'act'], h);
+    await until(async () => (await t.listFailed('scan')).length === 1 && scanned.length === 1);
+    const [failed] = await t.listFailed('scan');
+    expect(failed?.reason).toMatch(/^SEAL_OPEN_FAILED: /);
+    expect(scanned).toEqual(['mine']);
+  });
+
+  it('upserts one job scheduler per scheduled source and removes those no longer configured', async () => {
+    const t = make();
+    const first = await t.syncSchedulers([{ id: 'repo-a', schedule: '*/5 * * * *' }, { id: 'repo-b', schedule: '0 * * * *' }, { id: 'no-schedule' }]);
+    expect(first.upserted.sort()).toEqual(['poll-repo-a', 'poll-repo-b']);
+    // A second deploy with the same config duplicates nothing.
+    await t.syncSchedulers([{ id: 'repo-a', schedule: '*/5 * * * *' }, { id: 'repo-b', schedule: '0 * * * *' }]);
+    expect((await t.listSchedulers()).map((s) => s.id).sort()).toEqual(['poll-repo-a', 'poll-repo-b']);
+    const second = await t.syncSchedulers([{ id: 'repo-a', schedule: '*/10 * * * *' }]);
+    expect(second.removed).toEqual(['poll-repo-b']);
+    const list = await t.listSchedulers();
+    expect(list).toHaveLength(1);
+    expect(list[0]).toMatchObject({ id: 'poll-repo-a', pattern: '*/10 * * * *' });
+  });
+
+  it('producers fail fast with QUEUE_UNAVAILABLE when Redis cannot be reached', async () => {
+    prefix = testId('trq');
+    transport = createQueueTransport({
+      redisUrl: 'redis://127.0.0.1:1',
+      options: QueueOptionsSchema.parse({ prefix, producerTimeoutMs: 300 }),
+      sealingKey: key,
+      logger: silentLogger(),
+      metrics: createMetrics({ defaultMetrics: false }),
+    });
+    await expect(transport.submitChunks([chunk('a', 'b')])).rejects.toMatchObject({ code: 'QUEUE_UNAVAILABLE' });
+    await expect(transport.ping()).rejects.toMatchObject({ code: 'QUEUE_UNAVAILABLE' });
+  });
+});
