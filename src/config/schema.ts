@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { DetectOptionsSchema } from '../detect/options.js';
 import { TrustOptionsSchema } from '../score/liveness/options.js';
+import { ScoreOptionsSchema } from '../score/options.js';
 
 export const ConfigSchema = z
   .object({
@@ -15,6 +16,7 @@ export const ConfigSchema = z
     dataDir: z.string().min(1).default('./.tokenradius'),
     detect: DetectOptionsSchema,
     trust: TrustOptionsSchema,
+    score: ScoreOptionsSchema,
   })
   .strict();
 
