@@ -1,0 +1,299 @@
+/**
+ * `tokenradius scan <targets...>`: scan folders, files, git clones (full history), Slack and Jira
+ * exports and stdin (`-`) for leaked tokens; print a report; exit 0 (nothing found), 1 (findings
+ * after filters) or 2 (usage or runtime error).
+ *
+ * How the work is split: folders are listed on the main thread and their files scanned by a pool of
+ * worker threads (one per core), which read and scan files themselves; ordered sources (git
+ * history, exports, stdin) are read on the main thread and their chunks handed to the same pool in
+ * batches. Everything lands in one in-memory aggregator. With `--workers 0` everything runs on the
+ * main thread.
+ */
+import { availableParallelism } from 'node:os';
+import { Command, Option } from 'commander';
+import { z } from 'zod';
+import { loadConfig, type LoadedConfig } from '../../config/load.js';
+import { SEVERITY_ORDER, SeveritySchema, type Chunk, type Severity } from '../../core/types.js';
+import { createAggregator } from '../../pipeline/aggregate.js';
+import { buildScanDeps, ruleCatalogue } from '../../pipeline/scan-deps.js';
+import { loadBaseline } from '../../output/baseline.js';
+import { RENDERERS, OUTPUT_FORMATS, emptyBySeverity, severityAtLeast, toReportFinding, type OutputFormat, type Report, type ScanStats } from '../../output/index.js';
+import { LocalSourceTypeSchema, type ScanOptions, type SourceNotice } from '../../sources/options.js';
+import { resolveLocalTargets } from '../../sources/local.js';
+import type { FilesSource } from '../../sources/files/source.js';
+import type { Source } from '../../sources/types.js';
+import { EXIT, usageError } from '../errors.js';
+import { openOutput, processIo, writeAll, type CliIo } from '../io.js';
+import { createProgress } from '../progress.js';
+import { createBatchScanner } from '../parallel/batch.js';
+import { createScanPool } from '../parallel/pool.js';
+import type { BatchResult, FileTask, WorkItem } from '../parallel/protocol.js';
+import { version } from '../program.js';
+
+/** Options as commander hands them over (strings), validated here. */
+export const ScanCliOptionsSchema = z.object({
+  format: z.enum(OUTPUT_FORMATS).optional(),
+  output: z.string().min(1).optional(),
+  minSeverity: SeveritySchema.optional(),
+  baseline: z.string().min(1).optional(),
+  progress: z.boolean().default(true),
+  config: z.string().min(1).optional(),
+  type: LocalSourceTypeSchema.optional(),
+  gitignore: z.boolean().optional(),
+  maxFileSize: z.number().int().positive().optional(),
+  workers: z.number().int().min(0).max(64).optional(),
+});
+export type ScanCliOptions = z.input<typeof ScanCliOptionsSchema>;
+
+const SIZE = /^(\d+(?:\.\d+)?)\s*(b|k|kb|kib|m|mb|mib|g|gb|gib)?$/i;
+const UNIT: Record<string, number> = { b: 1, k: 1024, kb: 1024, kib: 1024, m: 1024 ** 2, mb: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3, gib: 1024 ** 3 };
+
+/** `10MB`, `512k`, `1048576` → bytes (binary units). */
+export function parseSize(text: string): number {
+  const m = SIZE.exec(text.trim());
+  if (!m) throw usageError(`--max-file-size: "${text.slice(0, 40)}" is not a size (examples: 1048576, 512k, 10MB)`);
+  const n = Math.floor(Number(m[1]) * UNIT[(m[2] ?? 'b').toLowerCase()]!);
+  if (!Number.isSafeInteger(n) || n <= 0) throw usageError('--max-file-size must be a positive size');
+  return n;
+}
+
+function parseWorkers(text: string): number {
+  if (!/^\d{1,2}$/.test(text)) throw usageError('--workers must be a whole number (0 = no worker threads)');
+  return Number(text);
+}
+
+/** Batching: enough work per message that messaging costs nothing, small enough to spread over cores. */
+const BATCH_FILES = 64;
+const BATCH_BYTES = 4 * 1024 * 1024;
+const BATCH_CHUNK_BYTES = 2 * 1024 * 1024;
+
+function isFilesSource(s: Source): s is Source & FilesSource {
+  const f = s as Partial<FilesSource>;
+  return s.id === 'files' && typeof f.listFiles === 'function' && typeof f.readOptions === 'object';
+}
+
+interface Counters {
+  files: number;
+  chunks: number;
+  bytes: number;
+  /** Items a source did not read (binary, too large, unreadable, unsafe), from notices. */
+  skipped: number;
+  errors: Map<string, { code: string; message: string; count: number }>;
+  notices: SourceNotice[];
+}
+
+export async function runScan(targets: string[], rawOpts: ScanCliOptions, io: CliIo = processIo()): Promise<number> {
+  const started = Date.now();
+  const now = new Date(started);
+  const parsedOpts = ScanCliOptionsSchema.safeParse(rawOpts);
+  if (!parsedOpts.success) {
+    const i = parsedOpts.error.issues[0];
+    throw usageError(`invalid option ${i?.path.join('.') ?? ''}: ${i?.message ?? 'invalid'}`);
+  }
+  const opts = parsedOpts.data;
+  if (targets.length === 0) throw usageError('nothing to scan: give at least one target (a folder, file, git clone, export, or - for stdin)');
+  if (targets.filter((t) => t === '-').length > 1) throw usageError('stdin (-) can be given only once');
+
+  const loaded: LoadedConfig = loadConfig({ ...(opts.config ? { file: opts.config } : {}), env: io.env });
+  const baseline = opts.baseline ? await loadBaseline(opts.baseline) : undefined;
+
+  // Command-line switches override the configuration file.
+  const scan: ScanOptions = {
+    ...loaded.config.scan,
+    ...(opts.gitignore !== undefined ? { respectGitignore: opts.gitignore } : {}),
+    ...(opts.maxFileSize !== undefined ? { maxFileBytes: opts.maxFileSize } : {}),
+  };
+
+  const counters: Counters = { files: 0, chunks: 0, bytes: 0, skipped: 0, errors: new Map(), notices: [] };
+  const onNotice = (n: SourceNotice) => {
+    if (n.level === 'skip') counters.skipped += 1;
+    if (counters.notices.length < 10_000) counters.notices.push(n);
+  };
+  const sources = await resolveLocalTargets(targets, { scan, ...(opts.type ? { type: opts.type } : {}), stdin: io.stdin, onNotice });
+
+  const aggregator = createAggregator();
+  const progress = createProgress({ stream: io.stderr, enabled: opts.progress && io.stderrIsTTY, ...(io.columns ? { columns: io.columns } : {}) });
+  const updateProgress = () => progress.update({ files: counters.files + counters.skipped, bytes: counters.bytes, findings: aggregator.size });
+
+  const absorb = (r: BatchResult) => {
+    counters.files += r.files;
+    counters.chunks += r.chunks;
+    counters.bytes += r.bytes;
+    for (const n of r.notices) onNotice(n);
+    for (const e of r.errors) {
+      const key = `${e.code}\u0000${e.message}`;
+      const cur = counters.errors.get(key);
+      if (cur) cur.count += 1;
+      else counters.errors.set(key, { code: e.code, message: e.message, count: 1 });
+    }
+    // The aggregator is synchronous underneath; observations are applied in arrival order.
+    for (const o of r.observations) void aggregator.upsert(o);
+    updateProgress();
+  };
+
+  const workerCount = opts.workers ?? Math.max(1, availableParallelism());
+  const controller = new AbortController();
+
+  // The work sink: a pool of worker threads, or the main thread itself.
+  let submit: (item: WorkItem) => Promise<void>;
+  let finish: () => Promise<void>;
+  let abort: () => Promise<void>;
+  if (workerCount === 0) {
+    const scanner = createBatchScanner((sink) => buildScanDeps(loaded.config, { sink }), now);
+    submit = async (item) => absorb(await scanner.run(item));
+    finish = async () => {};
+    abort = async () => {};
+  } else {
+    const pool = createScanPool({ size: workerCount, init: { config: loaded.config, now: now.toISOString() }, onResult: absorb });
+    submit = (item) => pool.submit(item);
+    finish = () => pool.close();
+    abort = () => pool.destroy();
+  }
+
+  const runFiles = async (s: Source & FilesSource) => {
+    const ro = s.readOptions;
+    let batch: FileTask[] = [];
+    let batchBytes = 0;
+    const flush = async () => {
+      if (batch.length === 0) return;
+      const files = batch;
+      batch = [];
+      batchBytes = 0;
+      await submit({ kind: 'files', files, readOptions: ro });
+    };
+    for await (const f of s.listFiles(controller.signal)) {
+      batch.push({ path: f.path, displayPath: f.path, size: f.size });
+      batchBytes += f.size;
+      if (batch.length >= BATCH_FILES || batchBytes >= BATCH_BYTES) await flush();
+    }
+    await flush();
+  };
+
+  let chunkBatch: Chunk[] = [];
+  let chunkBatchBytes = 0;
+  const flushChunks = async () => {
+    if (chunkBatch.length === 0) return;
+    const chunks = chunkBatch;
+    chunkBatch = [];
+    chunkBatchBytes = 0;
+    await submit({ kind: 'chunks', chunks });
+  };
+  const submitChunk = async (chunk: Chunk) => {
+    chunkBatch.push(chunk);
+    chunkBatchBytes += chunk.text.length;
+    if (chunkBatchBytes >= BATCH_CHUNK_BYTES) await flushChunks();
+  };
+
+  const runOrdered = async (s: Source) => {
+    let lastItems = 0;
+    for await (const { chunk } of s.pull({
+      signal: controller.signal,
+      onProgress: (p) => {
+        counters.files += p.items - lastItems;
+        lastItems = p.items;
+      },
+    })) {
+      await submitChunk(chunk);
+    }
+    await flushChunks();
+  };
+
+  try {
+    // Sources run one after another so chunk batches of one never mix with another's cursor; the
+    // pool keeps every core busy regardless.
+    for (const s of sources) {
+      if (isFilesSource(s)) await runFiles(s);
+      else await runOrdered(s);
+    }
+    await finish();
+  } catch (e) {
+    controller.abort();
+    await abort();
+    progress.done();
+    throw e;
+  }
+  progress.done();
+
+  // Filters: baseline, then minimum severity.
+  const min: Severity = opts.minSeverity ?? 'info';
+  const all = aggregator.findings();
+  let suppressedBaseline = 0;
+  let belowMin = 0;
+  const kept = all.filter((f) => {
+    if (baseline?.has(f.fingerprint)) {
+      suppressedBaseline += 1;
+      return false;
+    }
+    if (!severityAtLeast(f.blastRadius.severity, min)) {
+      belowMin += 1;
+      return false;
+    }
+    return true;
+  });
+
+  const rules = ruleCatalogue(loaded.config);
+  const bySeverity = emptyBySeverity();
+  for (const f of kept) bySeverity[f.blastRadius.severity] += 1;
+  const stats: ScanStats = {
+    targets,
+    files: counters.files,
+    chunks: counters.chunks,
+    bytes: counters.bytes,
+    skipped: counters.skipped,
+    findings: kept.length,
+    bySeverity,
+    suppressed: { baseline: suppressedBaseline, belowMinSeverity: belowMin },
+    errors: [...counters.errors.values()].sort((a, b) => b.count - a.count),
+    durationMs: Date.now() - started,
+    startedAt: now.toISOString(),
+  };
+  const report: Report = { findings: kept.map((f) => toReportFinding(f, rules.get(f.rule)?.name)), stats };
+
+  const out = await openOutput(io, opts.output);
+  const format: OutputFormat = opts.format ?? (out.isTTY ? 'table' : 'json');
+  const text = RENDERERS[format](report, { color: out.isTTY && !io.env.NO_COLOR, ...(io.columns ? { columns: io.columns } : {}), rules, toolVersion: version() });
+  await writeAll(out.stream, text);
+  await out.close();
+
+  await writeAll(io.stderr, summariseNotices(counters.notices, stats));
+  return kept.length > 0 ? EXIT.FINDINGS : EXIT.CLEAN;
+}
+
+/** What stderr says after the report: only things the user should act on (never file content). */
+export function summariseNotices(notices: readonly SourceNotice[], stats: ScanStats): string {
+  const lines: string[] = [];
+  const counts = new Map<string, number>();
+  for (const n of notices) {
+    if (n.level === 'skip' && n.reason === 'binary') continue;
+    if (n.level === 'info') {
+      lines.push(`tokenradius: note: ${n.source} ${n.path}: ${n.message}`);
+      continue;
+    }
+    counts.set(n.reason, (counts.get(n.reason) ?? 0) + 1);
+  }
+  if (counts.size > 0) {
+    const detail = [...counts].map(([r, c]) => `${r} ${c}`).join(', ');
+    lines.push(`tokenradius: skipped ${[...counts.values()].reduce((a, b) => a + b, 0)} item(s) (${detail}); see stats in the report`);
+  }
+  for (const e of stats.errors) lines.push(`tokenradius: warning: ${e.code}: ${e.message} (x${e.count})`);
+  return lines.length > 0 ? lines.slice(0, 50).join('\n') + '\n' : '';
+}
+
+export function scanCommand(): Command {
+  return new Command('scan')
+    .description('Scan folders, files, git clones (full history), Slack and Jira exports, or stdin (-) for leaked tokens.')
+    .argument('<targets...>', 'folders, files, git clones, Slack export (.zip or folder), Jira export (JSON), or - for stdin')
+    .addOption(new Option('-f, --format <format>', 'output format (default: table on a terminal, json otherwise)').choices([...OUTPUT_FORMATS]))
+    .option('-o, --output <file>', 'write the report to a file instead of stdout')
+    .addOption(new Option('--min-severity <level>', 'report only findings at or above this severity').choices([...SEVERITY_ORDER]))
+    .option('--baseline <report.json>', 'leave out findings whose fingerprint is in an earlier JSON report')
+    .option('--no-progress', 'no progress line on stderr')
+    .option('-c, --config <file>', 'configuration file (default: TOKENRADIUS_CONFIG or embedded defaults)')
+    .addOption(new Option('--type <type>', 'scan every target as this kind instead of detecting it').choices([...LocalSourceTypeSchema.options]))
+    .option('--gitignore', 'skip files that .gitignore files ignore')
+    .option('--max-file-size <size>', 'skip files larger than this (e.g. 10MB)', parseSize)
+    .option('--workers <n>', 'worker threads (default: one per core; 0 = scan on the main thread)', parseWorkers)
+    .action(async (targets: string[], o: ScanCliOptions) => {
+      process.exitCode = await runScan(targets, o);
+    });
+}

@@ -1,0 +1,49 @@
+/**
+ * Messages between the scan command's main thread and its worker threads.
+ *
+ * Work goes out as batches — file paths (the worker reads and scans them itself, so file text
+ * never crosses threads) or ready chunks from sources that must be read in order on the main
+ * thread (git history, exports, stdin). Results come back as observations: fingerprints, redacted
+ * previews and masked claims only — never a raw token (the CLI sets no sealing key).
+ */
+import type { Chunk, FindingObservation } from '../../core/types.js';
+import type { Config } from '../../config/schema.js';
+import type { SourceNotice } from '../../sources/options.js';
+import type { ReadFileOptions } from '../../sources/files/read.js';
+import type { ScanError } from '../../pipeline/scan-chunk.js';
+
+/** One file for a worker: where to read it and how to show it in locators. */
+export interface FileTask {
+  path: string;
+  displayPath?: string;
+  /** Size from the listing, for batching (optional). */
+  size?: number;
+}
+
+export type WorkItem =
+  | { kind: 'files'; files: FileTask[]; readOptions: Omit<ReadFileOptions, 'displayPath'> }
+  | { kind: 'chunks'; chunks: Chunk[] };
+
+export interface BatchStats {
+  /** Files read (not skipped). */
+  files: number;
+  chunks: number;
+  bytes: number;
+  skipped: number;
+}
+
+export interface BatchResult extends BatchStats {
+  observations: FindingObservation[];
+  notices: SourceNotice[];
+  errors: ScanError[];
+}
+
+/** `workerData` of a scan worker. Plain data (structured clone). */
+export interface WorkerInit {
+  config: Config;
+  /** The scan's clock, shared by every thread so all observations carry the same time. */
+  now: string;
+}
+
+export type ToWorker = { type: 'work'; id: number; item: WorkItem };
+export type FromWorker = { type: 'ready' } | { type: 'done'; id: number; result: BatchResult } | { type: 'failed'; id: number; code: string; message: string };

@@ -1,0 +1,230 @@
+/**
+ * `tokenradius scan` end to end: the built CLI as a child process over a corpus with planted
+ * tokens in a folder, a git history, a Slack export zip and a Jira export.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fingerprint } from '../../src/core/secrets.js';
+import { ReportSchema, type Report } from '../../src/output/report.js';
+import { removeDir } from '../support/fixtures-git.js';
+import { buildCorpus, CLI, gitAvailable, githubPat, leakedWindows, runCli, type Corpus } from './scan-fixtures.js';
+
+let c: Corpus;
+let full: Report;
+let fullRun: { code: number | null; stdout: string; stderr: string };
+
+beforeAll(async () => {
+  c = await buildCorpus();
+  fullRun = await runCli(['scan', c.folder, c.repo, c.slackZip, c.jiraFile, '--format', 'json', '--no-progress']);
+  full = ReportSchema.parse(JSON.parse(fullRun.stdout));
+});
+afterAll(() => removeDir(c.root));
+
+const byFp = (r: Report, token: string) => r.findings.find((f) => f.fingerprint === fingerprint(token));
+
+describe.runIf(gitAvailable())('scan over every local source', () => {
+  it('exits 1 and reports every planted token exactly once', () => {
+    expect(fullRun.code).toBe(1);
+    const fps = new Set(full.findings.map((f) => f.fingerprint));
+    expect(fps.size).toBe(full.findings.length);
+    const missing = c.tokens.filter((t) => !fps.has(fingerprint(t)));
+    expect(missing.map((t) => t.slice(0, 8))).toEqual([]);
+    expect(full.stats.findings).toBe(full.findings.length);
+    expect(full.stats.targets).toEqual([c.folder, c.repo, c.slackZip, c.jiraFile]);
+    expect(full.stats.bytes).toBeGreaterThan(0);
+    expect(full.stats.skipped).toBeGreaterThanOrEqual(1); // blob.bin
+  });
+
+  it('one token in three files is one finding with three occurrences at exact positions', () => {
+    const f = byFp(full, c.repeated.token)!;
+    expect(f.occurrences.map((o) => ({ path: o.path, line: o.line, column: o.column }))).toEqual(c.repeated.places);
+    expect(f.location).toMatchObject(c.repeated.places[0]!);
+    expect(f.rule).toBe('github-classic-pat');
+    expect(f.redacted).not.toContain(c.repeated.token.slice(8, 30));
+  });
+
+  it('locates git, Slack and Jira occurrences with their own context', () => {
+    expect(byFp(full, c.gitToken)!.location).toMatchObject({ kind: 'git', commit: c.gitCommit, path: 'deploy/config.env', line: 2, column: 7 });
+    expect(byFp(full, c.gitToken)!.location.author).toContain('Test Author');
+    expect(byFp(full, c.slackToken)!.location).toMatchObject({ kind: 'slack', channel: 'C0GENERAL', ts: '1704189700.000200', column: 19 });
+    expect(byFp(full, c.jiraToken)!.location).toMatchObject({ kind: 'jira', issue: 'OPS-42', field: 'description' });
+  });
+
+  it('carries header, masked claims, profile, liveness and blast radius for a JWT, and sorts by score', () => {
+    const f = byFp(full, c.jwt)!;
+    expect(f.kind).toBe('jwt');
+    expect(f.header).toMatchObject({ alg: 'RS256' });
+    expect(f.claims).toMatchObject({ sub: 'svc-deploy' });
+    expect(JSON.stringify(f.claims)).not.toMatch(/client_secret":"[A-Za-z0-9_-]{24}"/);
+    expect(f.profile).toBeDefined();
+    expect(f.liveness.state).not.toBe('live'); // nothing verified offline
+    expect(f.blastRadius.factors.length).toBeGreaterThan(0);
+    const scores = full.findings.map((x) => x.blastRadius.score);
+    expect(scores).toEqual([...scores].sort((a, b) => b - a));
+  });
+
+  it('prints no raw token, nor any long piece of one, in any format or on stderr', async () => {
+    const targets = [c.folder, c.repo, c.slackZip, c.jiraFile];
+    const outputs = [fullRun.stdout + fullRun.stderr];
+    for (const format of ['jsonl', 'sarif', 'table']) {
+      const r = await runCli(['scan', ...targets, '--format', format, '--no-progress']);
+      expect(r.code).toBe(1);
+      outputs.push(r.stdout, r.stderr);
+    }
+    const all = outputs.join('\n');
+    expect(leakedWindows(c.tokens, all)).toEqual([]);
+    // The check itself works: a planted token in the haystack is caught.
+    expect(leakedWindows([c.repeated.token], `x ${c.repeated.token.slice(5, 25)} y`).length).toBe(1);
+  });
+
+  it('gives the same report with worker threads and without', async () => {
+    const r = await runCli(['scan', c.folder, '--format', 'json', '--no-progress', '--workers', '0']);
+    const single = ReportSchema.parse(JSON.parse(r.stdout));
+    const multi = ReportSchema.parse(JSON.parse((await runCli(['scan', c.folder, '--format', 'json', '--no-progress', '--workers', '2'])).stdout));
+    const strip = (x: Report) => x.findings.map((f) => ({ ...f, occurrences: f.occurrences.map((o) => ({ ...o })) }));
+    expect(strip(single)).toEqual(strip(multi));
+    expect(single.stats.files).toBe(multi.stats.files);
+    expect(single.stats.bytes).toBe(multi.stats.bytes);
+  });
+
+  it('--min-severity leaves out lower findings and counts them', async () => {
+    const r = await runCli(['scan', c.folder, '--format', 'json', '--no-progress', '--min-severity', 'high']);
+    const rep = ReportSchema.parse(JSON.parse(r.stdout));
+    expect(rep.findings.every((f) => ['high', 'critical'].includes(f.blastRadius.severity))).toBe(true);
+    const all = ReportSchema.parse(JSON.parse((await runCli(['scan', c.folder, '--format', 'json', '--no-progress'])).stdout));
+    const low = all.findings.filter((f) => !['high', 'critical'].includes(f.blastRadius.severity)).length;
+    expect(low).toBeGreaterThan(0);
+    expect(rep.stats.suppressed.belowMinSeverity).toBe(low);
+    expect(rep.findings.length + low).toBe(all.findings.length);
+    expect(r.code).toBe(rep.findings.length > 0 ? 1 : 0);
+  });
+
+  it('--baseline suppresses findings of an earlier report; a new token still fails the run', async () => {
+    const dir = join(c.root, 'baseline');
+    mkdirSync(dir);
+    const base = join(dir, 'report.json');
+    const first = await runCli(['scan', c.folder, '--format', 'json', '--no-progress', '--output', base]);
+    expect(first.code).toBe(1);
+    expect(first.stdout).toBe('');
+    const again = await runCli(['scan', c.folder, '--format', 'json', '--no-progress', '--baseline', base]);
+    expect(again.code).toBe(0);
+    const rep = ReportSchema.parse(JSON.parse(again.stdout));
+    expect(rep.findings).toEqual([]);
+    expect(rep.stats.suppressed.baseline).toBe(ReportSchema.parse(JSON.parse(readFileSync(base, 'utf8'))).findings.length);
+    const fresh = githubPat();
+    writeFileSync(join(c.folder, 'new.txt'), `t=${fresh}\n`);
+    try {
+      const third = await runCli(['scan', c.folder, '--format', 'json', '--no-progress', '--baseline', base]);
+      expect(third.code).toBe(1);
+      expect(ReportSchema.parse(JSON.parse(third.stdout)).findings.map((f) => f.fingerprint)).toEqual([fingerprint(fresh)]);
+    } finally {
+      writeFileSync(join(c.folder, 'new.txt'), 'nothing here\n');
+    }
+  });
+
+  it('reads stdin for -', async () => {
+    const t = githubPat();
+    const r = await runCli(['scan', '-', '--format', 'json', '--no-progress'], { input: `first\nsecond ${t}\n` });
+    expect(r.code).toBe(1);
+    const rep = ReportSchema.parse(JSON.parse(r.stdout));
+    expect(rep.findings).toHaveLength(1);
+    expect(rep.findings[0]!.location).toMatchObject({ path: '-', line: 2, column: 8 });
+  });
+});
+
+describe('scan exit codes and errors', () => {
+  it('exits 0 with an empty report when nothing is found', async () => {
+    const dir = join(c.root, 'clean');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'a.txt'), 'nothing to see\nghp_your_token_here\n');
+    const r = await runCli(['scan', dir, '--format', 'json']);
+    expect(r.code).toBe(0);
+    const rep = ReportSchema.parse(JSON.parse(r.stdout));
+    expect(rep.findings).toEqual([]);
+    expect(rep.stats.files).toBe(1);
+    expect(r.stderr).toBe('');
+  });
+
+  it('defaults to JSON when stdout is not a terminal', async () => {
+    const dir = join(c.root, 'clean2');
+    mkdirSync(dir);
+    const r = await runCli(['scan', dir]);
+    expect(() => JSON.parse(r.stdout)).not.toThrow();
+  });
+
+  const cases: Array<[string, string[], RegExp]> = [
+    ['a missing target', ['scan', '/nonexistent/tr-target'], /INPUT_NOT_FOUND.*\/nonexistent\/tr-target/],
+    ['an unknown format', ['scan', '.', '--format', 'xml'], /format/],
+    ['an unknown option', ['scan', '.', '--frobnicate'], /unknown option/],
+    ['no target', ['scan'], /missing required argument/],
+    ['a bad severity', ['scan', '.', '--min-severity', 'urgent'], /min-severity/],
+    ['a bad size', ['scan', '.', '--max-file-size', 'lots'], /max-file-size/],
+  ];
+  for (const [what, args, message] of cases) {
+    it(`exits 2 on ${what}, with a clear message and no stack trace`, async () => {
+      const r = await runCli(args);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+      expect(r.stdout).toBe('');
+    });
+  }
+
+  it('exits 2 on a bad config file, naming every problem', async () => {
+    const cfg = join(c.root, 'bad.yaml');
+    writeFileSync(cfg, 'scan:\n  maxFileBytes: -3\nnoSuchKey: 1\n');
+    const r = await runCli(['scan', c.folder, '--config', cfg]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('CONFIG_INVALID');
+    expect(r.stderr).toContain('scan.maxFileBytes');
+    expect(r.stderr).toContain('noSuchKey');
+  });
+
+  it('exits 2 on a malformed baseline without echoing it', async () => {
+    const t = githubPat();
+    const bad = join(c.root, 'bad-baseline.json');
+    writeFileSync(bad, `{"findings": [${t}]}`);
+    const r = await runCli(['scan', c.folder, '--baseline', bad]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/INPUT_MALFORMED: baseline .*bad-baseline\.json is not valid JSON/);
+    expect(r.stderr).not.toContain(t.slice(4, 20));
+    expect(r.stdout).toBe('');
+  });
+});
+
+describe.runIf(gitAvailable())('scan output to pipes', () => {
+  let big: string;
+  beforeAll(() => {
+    // Enough findings that the report is far larger than a pipe buffer (64 KiB).
+    big = join(c.root, 'big');
+    mkdirSync(big);
+    for (let i = 0; i < 40; i++) writeFileSync(join(big, `f${i}.txt`), Array.from({ length: 10 }, () => `t=${githubPat()}`).join('\n') + '\n');
+  });
+
+  it('a slow reader gets the complete report', async () => {
+    const child = spawn(process.execPath, [CLI, 'scan', big, '--format', 'json', '--no-progress'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const parts: Buffer[] = [];
+    child.stdout.on('data', (d: Buffer) => {
+      parts.push(d);
+      child.stdout.pause();
+      setTimeout(() => child.stdout.resume(), 5);
+    });
+    const code = await new Promise<number | null>((res) => child.on('close', res));
+    const text = Buffer.concat(parts).toString('utf8');
+    expect(text.length).toBeGreaterThan(200_000);
+    expect(code).toBe(1);
+    expect(ReportSchema.parse(JSON.parse(text)).findings).toHaveLength(400);
+  });
+
+  it('a reader that stops early (| head -c 10) ends the scan quietly', async () => {
+    const child = spawn('bash', ['-c', `set -o pipefail; "${process.execPath}" "${CLI}" scan "${big}" --format json --no-progress 2>err.txt | head -c 10; echo " status=\${PIPESTATUS[0]}"`], { cwd: c.root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    await new Promise((res) => child.on('close', res));
+    expect(out).toMatch(/^\{\n {2}"findings[^]* status=1$/m);
+    const err = readFileSync(join(c.root, 'err.txt'), 'utf8');
+    expect(err).not.toMatch(/EPIPE|Error|\n\s+at /);
+  });
+});
