@@ -54,7 +54,7 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
 function withScrubbedChildren(logger: PinoLogger, scrub: Scrubber): PinoLogger {
   const child = logger.child.bind(logger);
   logger.child = ((bindings: Record<string, unknown>, options?: object) =>
-    withScrubbedChildren(child(scrubDeep(bindings, scrub) as Record<string, unknown>, options), scrub)) as PinoLogger['child'];
+    withScrubbedChildren(child(scrubDeep(bindings, scrub) as Record<string, unknown>, options), scrub)) as unknown as PinoLogger['child'];
   return logger;
 }
 

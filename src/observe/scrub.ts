@@ -35,17 +35,29 @@ export function fallbackScrub(text: string): string {
   return out;
 }
 
-/** `primary` (the engine's scrubText) first, then the generic net. A throwing primary is ignored. */
+// Our own identifiers are hashes, not secrets, and responders need them verbatim (`jobs retry <id>`):
+// fingerprints, scan/act job ids.
+const OWN_IDS = /sha256:[0-9a-f]{64}|\b(?:scan|act)-[0-9a-f]{64}(?:-\d+)?\b/g;
+const PLACEHOLDER = /\u0000(\d+)\u0000/g;
+
+/**
+ * `primary` (the engine's scrubText) first, then the generic net. Fingerprints and job ids pass
+ * through untouched. A throwing primary is ignored (the fallback still runs).
+ */
 export function createScrubber(primary?: Scrubber): Scrubber {
-  if (!primary) return fallbackScrub;
   return (text) => {
-    let t = text;
-    try {
-      t = primary(text);
-    } catch {
-      // The engine never throws by contract; if it does, the fallback still runs.
+    if (text.length < 10) return text;
+    const kept: string[] = [];
+    let t = text.replace(OWN_IDS, (m) => `\u0000${kept.push(m) - 1}\u0000`);
+    if (primary) {
+      try {
+        t = primary(t);
+      } catch {
+        // The engine never throws by contract; if it does, the fallback still runs.
+      }
     }
-    return fallbackScrub(t);
+    t = fallbackScrub(t);
+    return kept.length === 0 ? t : t.replace(PLACEHOLDER, (_m, i: string) => kept[Number(i)] ?? '');
   };
 }
 

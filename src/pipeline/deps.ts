@@ -9,6 +9,7 @@ import type { SealingKey } from '../core/secrets.js';
 import { createLogger, type Logger } from '../observe/logger.js';
 import { createMetrics, type Metrics } from '../observe/metrics.js';
 import { createScrubber, safeError, type Scrubber } from '../observe/scrub.js';
+import { scrubText } from '../detect/scrub.js';
 import { openStoreFromConfig } from '../store/open.js';
 import type { FindingStore } from '../store/types.js';
 import { createSource, findSourceConfig, type SourceConfig } from '../sources/registry.js';
@@ -57,8 +58,9 @@ export interface BuildDepsOptions {
 export async function buildDeps(loaded: LoadedConfig, o: BuildDepsOptions = {}): Promise<PipelineDeps> {
   const config = loaded.config;
   const dataDir = o.dataDir ?? config.dataDir;
-  const scrub = createScrubber();
-  const logger = o.logger ?? createLogger({ level: loaded.env.TOKENRADIUS_LOG_LEVEL ?? 'info', ...(o.logBase ? { base: o.logBase } : {}) });
+  // Every rule the scanner knows, then the generic net: logs and failed-job reasons go through it.
+  const scrub = createScrubber((t) => scrubText(t));
+  const logger = o.logger ?? createLogger({ level: loaded.env.TOKENRADIUS_LOG_LEVEL ?? 'info', scrub: (t) => scrubText(t), ...(o.logBase ? { base: o.logBase } : {}) });
   const metrics = o.metrics ?? createMetrics();
   const now = o.now ?? (() => new Date());
 

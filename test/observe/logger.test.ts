@@ -101,3 +101,17 @@ describe('logger', () => {
     );
   });
 });
+
+describe('scrubber with the engine', () => {
+  it('keeps our own fingerprints and job ids even when the primary scrubber would redact hex runs', async () => {
+    const { createScrubber } = await import('../../src/observe/scrub.js');
+    const hex = randomBytes(32).toString('hex');
+    const scrub = createScrubber((t) => t.replace(/[0-9a-f]{32,}/g, '[hex]'));
+    const text = `fp sha256:${hex} job scan-${hex} act act-${hex}-3 raw ${randomBytes(32).toString('hex')}`;
+    const out = scrub(text);
+    expect(out).toContain(`sha256:${hex}`);
+    expect(out).toContain(`scan-${hex}`);
+    expect(out).toContain(`act-${hex}-3`);
+    expect(out).toContain('raw [hex]');
+  });
+});

@@ -105,7 +105,7 @@ export async function dumpRedis(url: string, pattern = '*'): Promise<string> {
         else if (type === 'hash') parts.push(JSON.stringify(await c.hgetall(key)));
         else if (type === 'list') parts.push(JSON.stringify(await c.lrange(key, 0, -1)));
         else if (type === 'set') parts.push(JSON.stringify(await c.smembers(key)));
-        else if (type === 'zset') parts.push(JSON.stringify(await c.zrange(key, 0, -1, 'WITHSCORES')));
+        else if (type === 'zset') parts.push(JSON.stringify(await c.zrange(key, '0', '-1', 'WITHSCORES')));
         else if (type === 'stream') parts.push(JSON.stringify(await c.xrange(key, '-', '+')));
       }
     } while (cursor !== '0');
