@@ -79,8 +79,10 @@ export const BySeveritySchema = z.object({
 export const ScanStatsSchema = z.object({
   /** The targets as given on the command line. */
   targets: z.array(z.string()),
-  /** Files read (folders, exports' entries, stdin counts as one). */
+  /** Files read from folders (and working trees of clones). */
   files: z.number().int(),
+  /** Items read by the other sources: commits (git), messages (Slack), issues (Jira), stdin. */
+  items: z.number().int(),
   /** Chunks of text scanned (a file, a commit's added lines in one file, a message, an issue field). */
   chunks: z.number().int(),
   /** Bytes of text scanned. */

@@ -78,7 +78,7 @@ export const renderTable: Renderer = (report, ctx) => {
   lines.push('');
   lines.push(
     `${findings.length} finding${findings.length === 1 ? '' : 's'} (critical ${sev.critical}, high ${sev.high}, medium ${sev.medium}, low ${sev.low}, info ${sev.info})` +
-      ` · ${stats.files} files, ${stats.chunks} chunks, ${mb} MB in ${(stats.durationMs / 1000).toFixed(1)} s`,
+      ` · ${stats.files} files${stats.items > 0 ? `, ${stats.items} commits/messages/issues` : ''}, ${mb} MiB in ${(stats.durationMs / 1000).toFixed(1)} s`,
   );
   const hidden = stats.suppressed.baseline + stats.suppressed.belowMinSeverity;
   if (hidden > 0) lines.push(`${hidden} hidden (baseline ${stats.suppressed.baseline}, below --min-severity ${stats.suppressed.belowMinSeverity})`);

@@ -77,6 +77,7 @@ export function reportOf(findings: Finding[]): Report {
     stats: {
       targets: ['.'],
       files: 3,
+      items: 0,
       chunks: 4,
       bytes: 12345,
       skipped: 0,

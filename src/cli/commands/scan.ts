@@ -74,6 +74,7 @@ function isFilesSource(s: Source): s is Source & FilesSource {
 
 interface Counters {
   files: number;
+  items: number;
   chunks: number;
   bytes: number;
   /** Items a source did not read (binary, too large, unreadable, unsafe), from notices. */
@@ -104,7 +105,7 @@ export async function runScan(targets: string[], rawOpts: ScanCliOptions, io: Cl
     ...(opts.maxFileSize !== undefined ? { maxFileBytes: opts.maxFileSize } : {}),
   };
 
-  const counters: Counters = { files: 0, chunks: 0, bytes: 0, skipped: 0, errors: new Map(), notices: [] };
+  const counters: Counters = { files: 0, items: 0, chunks: 0, bytes: 0, skipped: 0, errors: new Map(), notices: [] };
   const onNotice = (n: SourceNotice) => {
     if (n.level === 'skip') counters.skipped += 1;
     if (counters.notices.length < 10_000) counters.notices.push(n);
@@ -113,7 +114,7 @@ export async function runScan(targets: string[], rawOpts: ScanCliOptions, io: Cl
 
   const aggregator = createAggregator();
   const progress = createProgress({ stream: io.stderr, enabled: opts.progress && io.stderrIsTTY, ...(io.columns ? { columns: io.columns } : {}) });
-  const updateProgress = () => progress.update({ files: counters.files + counters.skipped, bytes: counters.bytes, findings: aggregator.size });
+  const updateProgress = () => progress.update({ files: counters.files + counters.items + counters.skipped, bytes: counters.bytes, findings: aggregator.size });
 
   const absorb = (r: BatchResult) => {
     counters.files += r.files;
@@ -189,7 +190,7 @@ export async function runScan(targets: string[], rawOpts: ScanCliOptions, io: Cl
     for await (const { chunk } of s.pull({
       signal: controller.signal,
       onProgress: (p) => {
-        counters.files += p.items - lastItems;
+        counters.items += p.items - lastItems;
         lastItems = p.items;
       },
     })) {
@@ -237,6 +238,7 @@ export async function runScan(targets: string[], rawOpts: ScanCliOptions, io: Cl
   const stats: ScanStats = {
     targets,
     files: counters.files,
+    items: counters.items,
     chunks: counters.chunks,
     bytes: counters.bytes,
     skipped: counters.skipped,
