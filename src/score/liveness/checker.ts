@@ -23,7 +23,7 @@
 import type { Liveness } from '../../core/types.js';
 import type { DecodedJwt } from '../../detect/types.js';
 import { createSafeFetch } from '../../core/net/safe-fetch.js';
-import type { SafeFetch } from '../../core/net/types.js';
+import type { OutboundEvent, SafeFetch } from '../../core/net/types.js';
 import { TokenradiusError } from '../../core/errors.js';
 import type { TrustOptions } from './options.js';
 import { temporalLiveness } from './temporal.js';
@@ -54,6 +54,8 @@ export interface LivenessDeps {
   fetch?: SafeFetch;
   /** Clock for cache TTLs and refetch cooldowns (not for the temporal rung, which uses `now`). */
   now?: () => Date;
+  /** Audit hook for every outbound request of the default client (origin, method, status; never a path or body). */
+  onRequest?: (event: OutboundEvent) => void;
 }
 
 function joinReasons(...parts: Array<string | undefined>): string {
@@ -77,6 +79,7 @@ export function createLivenessChecker(opts: TrustOptions, env: Readonly<Record<s
       timeoutMs: opts.timeoutMs,
       maxResponseBytes: opts.maxResponseBytes,
       maxRedirects: 0,
+      ...(deps.onRequest ? { onRequest: deps.onRequest } : {}),
     });
   const clock = (): number => (deps.now ? deps.now() : new Date()).getTime();
   let metas = new Map<string, IssuerMetadata>();
