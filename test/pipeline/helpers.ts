@@ -40,3 +40,16 @@ export function scriptedSource(id: string, chunks: Chunk[], opts: { failAt?: num
     },
   };
 }
+
+/** Substrings of a token that must never appear anywhere (the whole token and each long segment). */
+export function leakNeedles(token: string): string[] {
+  const parts = token.split(/[.~]/).filter((p) => p.length >= 24);
+  return [token, ...parts.map((p) => p.slice(0, 24)), ...parts.map((p) => p.slice(-24))];
+}
+
+/** The planted tokens (or long pieces of them) found in `text`. */
+export function findLeaks(text: string, tokens: readonly string[]): string[] {
+  const leaks: string[] = [];
+  for (const t of tokens) for (const n of leakNeedles(t)) if (text.includes(n)) leaks.push(n.slice(0, 12));
+  return leaks;
+}
