@@ -31,9 +31,29 @@ const REDACTED = /…[^\s]{0,4}\[\d+ chars\]$/;
 /** Service identities are not personal data. */
 const SERVICE_EMAIL = /@([a-z0-9-]+\.)*(gserviceaccount\.com|clients)$/i;
 
-/** Kind of a masked claim, from the masker's reason: a detector hit is a credential, a secret-named key a secret. */
+/**
+ * Kind of a masked claim, from the masker's reason (`maskClaims` in src/detect/jwt/mask.ts): a
+ * value a detector recognised ("value contains a credential (rule)", "value contains a JWT") is a
+ * credential; a value masked for its claim name is a secret.
+ */
 function maskedKind(reason: string): 'secret' | 'credential' {
-  return /\b(rule|detector|detected|jwt|token|credential|key\b)|[a-z]+-[a-z]+-/i.test(reason) && !/\bname/i.test(reason) ? 'credential' : 'secret';
+  return /\bvalue contains\b/i.test(reason) ? 'credential' : 'secret';
+}
+
+/** Last member name of a masker path (`a.b`, `a["x-y"]`, `a[3]`). */
+function lastKey(path: string): string {
+  const quoted = /\["((?:[^"\\]|\\.)*)"\]$/.exec(path);
+  if (quoted) return quoted[1]!;
+  const m = /(?:^|\.)([^.[\]]+)(?:\[\d+\])*$/.exec(path);
+  return m?.[1] ?? path;
+}
+
+const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+/** The masker's path format, so both readings of one claim agree. */
+function childPath(path: string, key: string): string {
+  const k = key.length > 100 ? key.slice(0, 100) : key;
+  if (IDENT.test(k)) return path === '' ? k : `${path}.${k}`;
+  return `${path}[${JSON.stringify(k)}]`;
 }
 
 function piiKind(key: string): string {
@@ -63,6 +83,8 @@ export function analyseOverEnrichment(
   const maskedPaths = new Set<string>();
   for (const m of masked ?? []) {
     maskedPaths.add(m.path);
+    // Session and hash identifiers (`sid`, `session_state`, `at_hash`) name-match "secret" words but are not secrets.
+    if (maskedKind(m.reason) === 'secret' && vocab.notSecretClaims.has(normaliseKey(lastKey(m.path)))) continue;
     add({ claim: m.path, kind: maskedKind(m.reason), detail: `masked: ${m.reason}` });
   }
   if (claims === undefined) return { items, notes };
@@ -100,12 +122,12 @@ export function analyseOverEnrichment(
         const k = keys[i]!;
         bytes += k.length;
         const nk = normaliseKey(k);
-        const childPath = path === '' ? k.slice(0, 100) : `${path}.${k.slice(0, 100)}`;
+        const cp = childPath(path, k);
         const child = Object.prototype.hasOwnProperty.call(value, k) ? (value as Record<string, unknown>)[k] : undefined;
         if (vocab.piiClaims.has(nk) && child !== undefined && child !== null && child !== '' && !(typeof child === 'string' && SERVICE_EMAIL.test(child))) {
-          add({ claim: childPath, kind: 'pii', detail: `${piiKind(nk)} in claims` });
+          add({ claim: cp, kind: 'pii', detail: `${piiKind(nk)} in claims` });
         }
-        stack.push({ value: child, path: childPath, key: nk, depth: depth + 1 });
+        stack.push({ value: child, path: cp, key: nk, depth: depth + 1 });
       }
     }
   }
@@ -127,21 +149,22 @@ function inspectString(
   add: (o: OverEnrichment) => void,
 ): void {
   if (value.length === 0 || maskedPaths.has(path) || path === '') return;
+  if (vocab.notSecretClaims.has(key)) return;
   if (vocab.secretClaims.has(key)) {
     add({ claim: path, kind: 'secret', detail: REDACTED.test(value) ? 'secret-named claim (value masked)' : 'secret-named claim holds a value' });
     return;
   }
-  if (REDACTED.test(value)) {
-    add({ claim: path, kind: 'secret', detail: 'value was masked as a secret' });
-    return;
-  }
   const head = value.length > 4096 ? value.slice(0, 4096) : value;
-  if (NESTED_JWT.test(head)) {
+  if (NESTED_JWT.test(head) || (REDACTED.test(head) && head.startsWith('eyJ'))) {
     add({ claim: path, kind: 'credential', detail: 'a nested JWT' });
     return;
   }
   if (PEM_KEY.test(head)) {
     add({ claim: path, kind: 'credential', detail: 'a PEM private key' });
+    return;
+  }
+  if (REDACTED.test(head)) {
+    add({ claim: path, kind: 'secret', detail: 'value was masked as a secret' });
     return;
   }
   if (vocab.piiClaims.has(key)) return; // already reported by name

@@ -405,6 +405,12 @@ const OverEnrichmentSchema = z
       'signingkey',
       'secretkey',
     ]),
+    /**
+     * Claim names (normalised) that are identifiers, not secrets, even when a masker hid them
+     * because their name contains "session", "token" or "secret": standard session ids and hashes,
+     * a Kubernetes Secret's name.
+     */
+    notSecretClaims: Patterns.default(['sid', 'sessionid', 'sessionstate', 'sessionindex', 'tokenuse', 'tokentype', 'athash', 'chash', 'originjti', 'secretname']),
   })
   .strict();
 

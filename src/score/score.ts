@@ -92,7 +92,7 @@ export function scoreFinding(input: ScoreInput, opts: ScoreOptions, now: Date): 
 
   // 1. Impact.
   if (input.kind === 'jwt') jwtImpact(l, input.profile, vocab, now);
-  else credentialImpact(l, input.rule, input.reach, ctx, vocab);
+  else credentialImpact(l, input.rule, input.reach, ctx, vocab, now);
   exposureImpact(l, input.exposures, opts);
 
   // 2. Saturation.
@@ -108,9 +108,9 @@ export function scoreFinding(input: ScoreInput, opts: ScoreOptions, now: Date): 
   if (profile !== undefined && NON_BEARER.has(profile.tokenUse)) {
     cap('cap-non-bearer', opts.caps.nonBearer, `a ${profile.tokenUse === 'dpop-proof' ? 'DPoP proof' : profile.tokenUse === 'set' ? 'security event token' : 'logout token'} grants no access by itself`);
   }
-  const publicByDesign = profile?.publicByDesign ?? (input.kind === 'credential' ? input.reach?.publicByDesign : undefined);
+  const publicByDesign = profile?.publicByDesign ?? (input.kind === 'credential' ? (input.reach?.publicByDesign ?? nonEmpty(ctx.publicByDesign)) : undefined);
   if (publicByDesign !== undefined) cap('cap-public-by-design', opts.caps.publicByDesign, `public by design: ${publicByDesign}`);
-  if (input.kind === 'credential' && input.reach?.testMode === true) cap('cap-test-mode', opts.caps.testMode, 'test-mode / sandbox credential');
+  if (input.kind === 'credential' && isTestMode(input.reach, ctx)) cap('cap-test-mode', opts.caps.testMode, 'test-mode / sandbox credential');
   if (INACTIVE.has(input.liveness.state)) cap('cap-inactive', opts.caps.inactive, `token is ${input.liveness.state}`);
 
   // 4. Multipliers. Liveness goes last so that, whatever binding did, `unverifiable` stays strictly
@@ -283,18 +283,35 @@ const CRED_LIFETIME_REASON: Record<CredentialReach['lifetime'], string> = {
   unbounded: 'does not expire until rotated',
 };
 
-function credentialImpact(l: Ledger, rule: string, reach: CredentialReach | undefined, ctx: Record<string, string>, vocab: CompiledVocab): void {
+function nonEmpty(s: string | undefined): string | undefined {
+  return s !== undefined && s.length > 0 ? s : undefined;
+}
+
+function isTestMode(reach: CredentialReach | undefined, ctx: Record<string, string>): boolean {
+  return reach?.testMode === true || ctx.testMode === 'true';
+}
+
+function credentialImpact(l: Ledger, rule: string, reach: CredentialReach | undefined, ctx: Record<string, string>, vocab: CompiledVocab, now: Date): void {
   const w = vocab.opts.weights;
   const level: PrivilegeLevel = reach?.privilege ?? 'write';
   l.add('privilege', w.privilege[level], reach ? `${level}: ${reach.scope}` : `${rule}: the rule states no reach; assumed write`);
   l.add('credential', w.credential.baseline, `${rule}: a complete credential, usable as-is`);
-  const lifetime = reach?.lifetime ?? 'months';
-  l.add('lifetime', w.credential.lifetime[lifetime], reach ? CRED_LIFETIME_REASON[lifetime] : 'lifetime unknown: assumed months');
+
+  // Lifetime: the credential's own expiry when the rule read one (SAS `se=`), else the family's typical lifetime.
+  const expiry = ctx.expiry !== undefined ? Date.parse(ctx.expiry) : NaN;
+  if (Number.isFinite(expiry)) {
+    const remaining = Math.round((expiry - now.getTime()) / 1000);
+    if (remaining <= 0) l.add('lifetime', w.lifetime.expired, `its expiry passed ${humanDuration(remaining)} ago`);
+    else l.add('lifetime', w.lifetime.tiers.find((t) => remaining >= t.minSeconds)?.points ?? 0, `valid for another ${humanDuration(remaining)} (its own expiry)`);
+  } else {
+    const lifetime = reach?.lifetime ?? 'months';
+    l.add('lifetime', w.credential.lifetime[lifetime], reach ? CRED_LIFETIME_REASON[lifetime] : 'lifetime unknown: assumed months');
+  }
 
   // Environment from the rule's context (a database host, an account name) or test mode.
   let env: ReturnType<typeof environmentIn> = undefined;
   let evidence = '';
-  if (reach?.testMode === true) {
+  if (isTestMode(reach, ctx)) {
     env = 'test';
     evidence = 'test-mode credential';
   } else {
@@ -310,15 +327,15 @@ function credentialImpact(l: Ledger, rule: string, reach: CredentialReach | unde
   }
   l.add('environment', w.environment[env ?? 'unknown'], env === undefined ? 'environment unknown (could be production)' : `${env} (${evidence})`);
 
-  const host = ctx.host;
-  if (host !== undefined && host.length > 0) {
-    if (isPrivateHost(host)) l.add('network', w.credential.privateHost, `host ${host} is on a private network`);
+  const host = nonEmpty(ctx.host);
+  if (host !== undefined || ctx.local === 'true') {
+    if (ctx.local === 'true' || isPrivateHost(host ?? 'localhost')) l.add('network', w.credential.privateHost, `host ${host ?? '(local)'} is on a private network`);
     else l.add('network', w.credential.publicHost, `host ${host} is reachable from the internet`);
   }
-  const pair = ctx.pair;
-  if (pair !== undefined && pair !== '' && pair !== 'false' && pair !== 'missing') {
-    l.add('pair', w.credential.completePair, `both halves leaked together (${pair})`);
-  }
+  // Both halves of a two-part credential together: Slack xoxc + d cookie, AWS key id + secret.
+  const pair = nonEmpty(ctx.pair);
+  if (pair !== undefined && pair !== 'false' && pair !== 'missing') l.add('pair', w.credential.completePair, `both halves leaked together (${pair})`);
+  else if (nonEmpty(ctx.keyId) !== undefined) l.add('pair', w.credential.completePair, `leaked with its key id ${ctx.keyId}`);
 }
 
 function exposureImpact(l: Ledger, exposures: readonly Exposure[], opts: ScoreOptions): void {
@@ -383,7 +400,9 @@ const LIVENESS_REASON: Record<LivenessState, string> = {
 
 /** RFC 1918 / loopback / link-local / ULA addresses and private DNS suffixes. */
 export function isPrivateHost(host: string): boolean {
-  const h = host.toLowerCase().replace(/^\[|\]$/g, '').replace(/:\d+$/, '');
+  let h = host.toLowerCase();
+  if (h.startsWith('[')) h = h.slice(1, h.indexOf(']') === -1 ? undefined : h.indexOf(']'));
+  else if ((h.match(/:/g) ?? []).length === 1) h = h.replace(/:\d*$/, '');
   if (h === 'localhost' || !h.includes('.') && !h.includes(':')) return true;
   if (/\.(internal|local|localdomain|lan|corp|intranet|home|svc|cluster\.local|private)$/.test(h)) return true;
   const v4 = /^(\d{1,3})\.(\d{1,3})\.\d{1,3}\.\d{1,3}$/.exec(h);

@@ -61,6 +61,7 @@ export interface CompiledVocab {
   crownIssuers: Matcher[];
   piiClaims: Set<string>;
   secretClaims: Set<string>;
+  notSecretClaims: Set<string>;
 }
 
 const cache = new WeakMap<ScoreOptions, CompiledVocab>();
@@ -85,6 +86,7 @@ export function compileVocab(opts: ScoreOptions): CompiledVocab {
     crownIssuers: opts.crownJewels.issuers.map(compileWholeName),
     piiClaims: new Set(opts.overEnrichment.piiClaims.map((s) => s.toLowerCase().replace(/[^a-z0-9]/g, ''))),
     secretClaims: new Set(opts.overEnrichment.secretClaims.map((s) => s.toLowerCase().replace(/[^a-z0-9]/g, ''))),
+    notSecretClaims: new Set(opts.overEnrichment.notSecretClaims.map((s) => s.toLowerCase().replace(/[^a-z0-9]/g, ''))),
   };
   cache.set(opts, compiled);
   return compiled;

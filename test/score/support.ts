@@ -3,7 +3,8 @@
  * `test/support/jwt-factory.ts` and decoded again, so tests see exactly what a scan sees.
  */
 import type { TokenProfile } from '../../src/core/profile.js';
-import type { BlastRadius, Exposure, Liveness } from '../../src/core/types.js';
+import type { BlastRadius, Exposure, Liveness, MaskedClaim } from '../../src/core/types.js';
+import { decodeJwt, maskClaims } from '../../src/detect/jwt/index.js';
 import { buildProfile } from '../../src/score/profile.js';
 import { scoreFinding } from '../../src/score/score.js';
 import { defaultScoreOptions, ScoreOptionsSchema, type ScoreOptions, type ScoreOptionsInput } from '../../src/score/options.js';
@@ -20,18 +21,20 @@ export const YEAR = 365 * DAY;
 export const DEFAULTS: ScoreOptions = defaultScoreOptions();
 export const options = (o: ScoreOptionsInput): ScoreOptions => ScoreOptionsSchema.parse(o);
 
-/** Round-trip claims through a compact JWS and back (a decoder's view of the token). */
-export function decode(token: string): { header: Record<string, unknown>; claims: Record<string, unknown> } {
-  const [h, p] = token.split('.');
-  return {
-    header: JSON.parse(Buffer.from(h!, 'base64url').toString('utf8')) as Record<string, unknown>,
-    claims: JSON.parse(Buffer.from(p!, 'base64url').toString('utf8')) as Record<string, unknown>,
-  };
+/**
+ * What the scan stage does with a token: the engine's decoder, then its claim masker. Tests
+ * therefore score exactly the masked view a finding carries.
+ */
+export function decode(token: string): { header: Record<string, unknown>; claims: Record<string, unknown>; masked: MaskedClaim[] } {
+  const d = decodeJwt(token);
+  if (d === null || d.claims === undefined) throw new Error('test token did not decode');
+  const m = maskClaims(d.claims);
+  return { header: d.header, claims: m.claims, masked: m.masked };
 }
 
 export function profileOf(claims: Record<string, unknown>, header: Record<string, unknown> = { alg: 'RS256', typ: 'JWT' }, opts: ScoreOptions = DEFAULTS): TokenProfile {
   const d = decode(fakeSignedJwt(claims, header));
-  return buildProfile({ header: d.header, claims: d.claims, now: NOW }, opts);
+  return buildProfile({ header: d.header, claims: d.claims, maskedClaims: d.masked, now: NOW }, opts);
 }
 
 /** Liveness as the offline CLI reports it: the clock only. */
