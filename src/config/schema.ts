@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { DetectOptionsSchema } from '../detect/options.js';
+import { StoreOptionsSchema } from '../store/options.js';
 import { TrustOptionsSchema } from '../score/liveness/options.js';
 import { ScoreOptionsSchema } from '../score/options.js';
 
@@ -15,6 +16,7 @@ export const ConfigSchema = z
     /** Where embedded state lives (PGlite database, generated sealing key) when no DATABASE_URL is set. */
     dataDir: z.string().min(1).default('./.tokenradius'),
     detect: DetectOptionsSchema,
+    store: StoreOptionsSchema,
     trust: TrustOptionsSchema,
     score: ScoreOptionsSchema,
   })
