@@ -1,0 +1,80 @@
+/**
+ * The `files` source: every text file under a folder (or one file), as line-aligned chunks with
+ * `file` locators. The scan command's multi-core scanner does not call `pull`: it lists with
+ * `listFiles()` on the main thread and hands each path plus `readOptions` (plain data) to worker
+ * threads that call `readFileChunksSync`.
+ */
+import type { PulledChunk, PullOptions } from '../types.js';
+import type { LocalSource } from '../local.js';
+import type { NoticeHandler, ScanOptions } from '../options.js';
+import { readFileAsync, type ReadFileOptions } from './read.js';
+import { listFiles, type FileEntry, type ListFilesOptions } from './walk.js';
+
+export interface FilesSource extends LocalSource {
+  id: 'files';
+  /** The files `pull` would read, already filtered by name, size and ignore rules. */
+  listFiles(signal?: AbortSignal): AsyncIterable<FileEntry>;
+  /** Options for `readFileChunks(Sync)` of each listed path (structured-cloneable). */
+  readonly readOptions: ReadFileOptions;
+}
+
+export interface FilesSourceOptions {
+  onNotice?: NoticeHandler;
+  /** Extra filter after every other rule (the git working-tree source keeps only files history lacks). */
+  accept?: ListFilesOptions['accept'];
+  /** Shown by `describe` (default: `files <target>`). */
+  label?: string;
+}
+
+export function readOptionsFrom(scan: ScanOptions, source = 'files'): ReadFileOptions {
+  return { maxFileBytes: scan.maxFileBytes, chunkBytes: scan.chunkBytes, chunkOverlapBytes: scan.chunkOverlapBytes, source };
+}
+
+export function createFilesSource(target: string, scan: ScanOptions, opts: FilesSourceOptions = {}): FilesSource {
+  const readOptions = readOptionsFrom(scan);
+  const list = (signal?: AbortSignal, onNotice = opts.onNotice): AsyncIterable<FileEntry> =>
+    listFiles(target, {
+      maxFileBytes: scan.maxFileBytes,
+      respectGitignore: scan.respectGitignore,
+      includeHidden: scan.includeHidden,
+      includeNodeModules: scan.includeNodeModules,
+      followSymlinks: scan.followSymlinks,
+      excludePaths: scan.excludePaths,
+      ...(onNotice ? { onNotice } : {}),
+      ...(signal ? { signal } : {}),
+      ...(opts.accept ? { accept: opts.accept } : {}),
+    });
+
+  return {
+    id: 'files',
+    target,
+    describe: opts.label ?? `files ${target}`,
+    readOptions,
+    listFiles: (signal) => list(signal),
+    async *pull(p: PullOptions): AsyncIterable<PulledChunk> {
+      let bytes = 0;
+      let items = 0;
+      for await (const f of list(p.signal)) {
+        if (p.signal.aborted) return;
+        const r = await readFileAsync(f.path, { ...readOptions, displayPath: f.path });
+        bytes += r.bytes;
+        items += 1;
+        if (r.skipped) {
+          opts.onNotice?.({
+            level: 'skip',
+            reason: r.skipped.reason,
+            source: 'files',
+            path: f.path,
+            message: r.skipped.message,
+            ...(r.skipped.code ? { code: r.skipped.code } : {}),
+          });
+        }
+        for (const chunk of r.chunks) {
+          if (p.signal.aborted) return;
+          yield { chunk, cursor: '' };
+        }
+        p.onProgress?.({ bytes, items });
+      }
+    },
+  };
+}

@@ -1,0 +1,89 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { removeDir, tempDir, TestRepo } from '../support/fixtures-git.js';
+import { findAll, pullAll, randomToken } from '../support/fixtures-locate.js';
+import { buildZip } from '../support/fixtures-slack.js';
+import { detectTargetType, resolveLocalTargets } from '../../src/sources/local.js';
+import { createStdinSource } from '../../src/sources/stdin.js';
+import { scanOptions } from '../../src/sources/options.js';
+import { ConfigSchema } from '../../src/config/schema.js';
+
+const dirs: string[] = [];
+afterAll(() => dirs.forEach(removeDir));
+const mk = () => {
+  const d = tempDir('local');
+  dirs.push(d);
+  return d;
+};
+
+describe('detectTargetType / resolveLocalTargets', () => {
+  it('tells files, git clones, bare repos, Slack exports and Jira exports apart', async () => {
+    const root = mk();
+    mkdirSync(join(root, 'plain'));
+    writeFileSync(join(root, 'plain', 'a.txt'), 'x');
+    writeFileSync(join(root, 'package.json'), '{"name":"x","version":"1.0.0"}');
+    writeFileSync(join(root, 'issue.json'), JSON.stringify({ key: 'A-1', fields: { summary: 'x' } }));
+    writeFileSync(join(root, 'export.zip'), await buildZip([{ name: 'channels.json', data: Buffer.from('[]') }]));
+    mkdirSync(join(root, 'slack'));
+    writeFileSync(join(root, 'slack', 'channels.json'), '[]');
+    mkdirSync(join(root, 'jira'));
+    writeFileSync(join(root, 'jira', 'p1.json'), JSON.stringify({ issues: [{ key: 'A-1', fields: {} }] }));
+    const repo = TestRepo.init(join(root, 'clone'));
+    repo.write('x.txt', 'x').commit('c');
+    repo.git('clone', '-q', '--bare', repo.dir, join(root, 'bare.git'));
+
+    expect(await detectTargetType(join(root, 'plain'))).toBe('files');
+    expect(await detectTargetType(join(root, 'plain', 'a.txt'))).toBe('files');
+    expect(await detectTargetType(join(root, 'package.json'))).toBe('files');
+    expect(await detectTargetType(join(root, 'issue.json'))).toBe('jira-export');
+    expect(await detectTargetType(join(root, 'export.zip'))).toBe('slack-export');
+    expect(await detectTargetType(join(root, 'slack'))).toBe('slack-export');
+    expect(await detectTargetType(join(root, 'jira'))).toBe('jira-export');
+    expect(await detectTargetType(join(root, 'clone'))).toBe('git');
+    expect(await detectTargetType(join(root, 'bare.git'))).toBe('git-bare');
+
+    const sources = await resolveLocalTargets([join(root, 'plain'), join(root, 'clone'), join(root, 'bare.git'), '-'], { stdin: Readable.from([]) });
+    expect(sources.map((s) => s.id)).toEqual(['files', 'git', 'files', 'git', 'stdin']);
+    expect(sources.map((s) => s.describe)).toContain(`working tree of ${join(root, 'clone')} (untracked or modified files)`);
+    const forced = await resolveLocalTargets([join(root, 'clone')], { type: 'files' });
+    expect(forced.map((s) => s.id)).toEqual(['files']);
+  });
+
+  it('names a missing target and refuses stdin twice or no target', async () => {
+    const missing = join(mk(), 'nope', 'x.zip');
+    await expect(resolveLocalTargets([missing])).rejects.toMatchObject({ code: 'INPUT_NOT_FOUND', message: expect.stringContaining(missing), details: { path: missing } });
+    await expect(resolveLocalTargets(['-', '-'], { stdin: Readable.from([]) })).rejects.toMatchObject({ code: 'USAGE' });
+    await expect(resolveLocalTargets([])).rejects.toMatchObject({ code: 'USAGE' });
+  });
+
+  it('is configured under `scan:` with defaults and validation', () => {
+    const c = ConfigSchema.parse({});
+    expect(c.scan).toMatchObject({ maxFileBytes: 25 * 1024 * 1024, respectGitignore: false, includeHidden: true, gitReflog: false, jiraCustomFields: [] });
+    expect(ConfigSchema.safeParse({ scan: { maxFileBytes: -1 } }).success).toBe(false);
+    expect(ConfigSchema.safeParse({ scan: { chunkBytes: 8192, chunkOverlapBytes: 4096 } }).success).toBe(false);
+    expect(ConfigSchema.safeParse({ scan: { nope: 1 } }).success).toBe(false);
+    expect(ConfigSchema.parse({ scan: { excludePaths: ['vendor/'] } }).scan.excludePaths).toEqual(['vendor/']);
+  });
+});
+
+describe('stdin source', () => {
+  it('chunks piped input with stdin locators, replacing invalid UTF-8', async () => {
+    const tok = randomToken();
+    const input = Readable.from([Buffer.from('line one\nbad \xff byte\n', 'latin1'), Buffer.from(`x=${tok.slice(0, 5)}`), Buffer.from(`${tok.slice(5)}\n`)]);
+    const chunks = await pullAll(createStdinSource(input, scanOptions()));
+    expect(findAll(chunks, tok).map((h) => h.locator)).toEqual([{ kind: 'stdin', path: '-', line: 3, column: 3 }]);
+    expect(chunks[0]!.text).toContain('bad \uFFFD byte');
+  });
+
+  it('streams large input in line-aligned chunks and stops past maxFileBytes with INPUT_TOO_LARGE', async () => {
+    const tok = randomToken();
+    const lines = Array.from({ length: 20_000 }, (_, i) => (i === 15_000 ? `k ${tok}` : `filler ${i} ${'z'.repeat(30)}`));
+    const chunks = await pullAll(createStdinSource(Readable.from([Buffer.from(lines.join('\n'))]), scanOptions({ chunkBytes: 65536, chunkOverlapBytes: 1024 })));
+    expect(chunks.length).toBeGreaterThan(5);
+    expect(findAll(chunks, tok).map((h) => [h.locator.line, h.locator.column])).toEqual([[15_001, 3]]);
+    const big = Readable.from([Buffer.alloc(6000, 0x61), Buffer.alloc(6000, 0x61)]);
+    await expect(pullAll(createStdinSource(big, scanOptions({ maxFileBytes: 10_000 })))).rejects.toMatchObject({ code: 'INPUT_TOO_LARGE' });
+  });
+});
