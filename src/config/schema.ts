@@ -10,6 +10,7 @@ import { DetectOptionsSchema } from '../detect/options.js';
 import { StoreOptionsSchema } from '../store/options.js';
 import { TrustOptionsSchema } from '../score/liveness/options.js';
 import { ScoreOptionsSchema } from '../score/options.js';
+import { ScanOptionsSchema } from '../sources/options.js';
 
 export const ConfigSchema = z
   .object({
@@ -19,6 +20,7 @@ export const ConfigSchema = z
     store: StoreOptionsSchema,
     trust: TrustOptionsSchema,
     score: ScoreOptionsSchema,
+    scan: ScanOptionsSchema,
   })
   .strict();
 
