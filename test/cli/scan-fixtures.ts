@@ -167,15 +167,25 @@ async function writeZip(file: string, entries: Record<string, string>): Promise<
 }
 
 /**
- * The parts of a token that must never be printed: the random body (family prefixes, PEM armour
- * lines and a URL's user and host are not secret).
+ * The parts of a token that must never be printed. Not secret, and allowed in reports: a family
+ * prefix and the first 4 characters after it and the last 4 (the redacted preview), PEM armour
+ * lines, and in connection strings and webhook URLs the scheme, user, host and ids (scoring
+ * reasons name the host). So: the password of a connection string, the last path segment (or
+ * `sig`) of a URL, the base64 body of a PEM block, and everything past the 12th character of
+ * anything else (a 14-character window there cannot lie inside a preview's head).
  */
 export function secretParts(token: string): string[] {
   if (token.startsWith('-----BEGIN')) return token.split(/\r?\n/).filter((l) => !l.startsWith('-----') && l.trim().length >= 16).map((l) => l.replace(/^[+\- ]/, '').trim());
-  const url = /^[a-z][a-z0-9+.-]*:\/\/[^:@/\s]*:([^@\s]+)@/i.exec(token);
-  if (url) return [url[1]!];
-  const body = token.replace(/^[A-Za-z]{2,12}[_-](?:[a-z]{2,8}[_-])?/, '');
-  return [body];
+  const password = /password=([^;&\s]+)/i.exec(token);
+  if (password) return [password[1]!];
+  const userinfo = /^[a-z][a-z0-9+.:-]*:\/\/[^\s:@/]*:([^@\s]+)@/i.exec(token);
+  if (userinfo) return [userinfo[1]!];
+  if (/^https?:\/\//i.test(token)) {
+    const u = new URL(token);
+    const sig = u.searchParams.get('sig');
+    return [sig ?? u.pathname.split('/').filter(Boolean).pop() ?? token];
+  }
+  return [token.slice(12)];
 }
 
 /** Every window of `size` characters of the secret parts that occurs in `haystack`. */

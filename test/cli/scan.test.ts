@@ -26,7 +26,7 @@ const byFp = (r: Report, token: string) => r.findings.find((f) => f.fingerprint 
 
 describe.runIf(gitAvailable())('scan over every local source', () => {
   it('exits 1 and reports every planted token exactly once', () => {
-    expect(fullRun.code).toBe(1);
+    expect(fullRun.code, fullRun.stderr).toBe(1);
     const fps = new Set(full.findings.map((f) => f.fingerprint));
     expect(fps.size).toBe(full.findings.length);
     const missing = c.tokens.filter((t) => !fps.has(fingerprint(t)));
@@ -70,21 +70,23 @@ describe.runIf(gitAvailable())('scan over every local source', () => {
     const outputs = [fullRun.stdout + fullRun.stderr];
     for (const format of ['jsonl', 'sarif', 'table']) {
       const r = await runCli(['scan', ...targets, '--format', format, '--no-progress']);
-      expect(r.code).toBe(1);
+      expect(r.code, r.stderr).toBe(1);
       outputs.push(r.stdout, r.stderr);
     }
     const all = outputs.join('\n');
     expect(leakedWindows(c.tokens, all)).toEqual([]);
     // The check itself works: a planted token in the haystack is caught.
-    expect(leakedWindows([c.repeated.token], `x ${c.repeated.token.slice(5, 25)} y`).length).toBe(1);
+    expect(leakedWindows([c.repeated.token], `x ${c.repeated.token.slice(14, 34)} y`).length).toBe(1);
   });
 
   it('gives the same report with worker threads and without', async () => {
     const r = await runCli(['scan', c.folder, '--format', 'json', '--no-progress', '--workers', '0']);
     const single = ReportSchema.parse(JSON.parse(r.stdout));
     const multi = ReportSchema.parse(JSON.parse((await runCli(['scan', c.folder, '--format', 'json', '--no-progress', '--workers', '2'])).stdout));
-    const strip = (x: Report) => x.findings.map((f) => ({ ...f, occurrences: f.occurrences.map((o) => ({ ...o })) }));
+    // Two runs happen at two times: compare what does not depend on the clock.
+    const strip = (x: Report) => x.findings.map((f) => ({ fingerprint: f.fingerprint, rule: f.rule, redacted: f.redacted, occurrences: f.occurrences, claims: f.claims }));
     expect(strip(single)).toEqual(strip(multi));
+    expect(single.findings.length).toBeGreaterThan(10);
     expect(single.stats.files).toBe(multi.stats.files);
     expect(single.stats.bytes).toBe(multi.stats.bytes);
   });
@@ -223,7 +225,7 @@ describe.runIf(gitAvailable())('scan output to pipes', () => {
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
     await new Promise((res) => child.on('close', res));
-    expect(out).toMatch(/^\{\n {2}"findings[^]* status=1$/m);
+    expect(out).toBe('{\n  "findi status=1\n');
     const err = readFileSync(join(c.root, 'err.txt'), 'utf8');
     expect(err).not.toMatch(/EPIPE|Error|\n\s+at /);
   });
