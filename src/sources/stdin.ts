@@ -3,10 +3,10 @@
  * U+FFFD), cut into line-aligned chunks as it arrives — never held whole. More than
  * `maxFileBytes` is an INPUT_TOO_LARGE error after the chunks before the limit were yielded.
  */
-import { TextDecoder } from 'node:util';
 import type { Readable } from 'node:stream';
 import { TokenradiusError } from '../core/errors.js';
 import type { Chunk } from '../core/types.js';
+import { createDecoder } from './files/binary.js';
 import { chunkId, TextChunker, type TextPiece } from './files/chunker.js';
 import type { LocalSource } from './local.js';
 import type { ScanOptions } from './options.js';
@@ -21,7 +21,7 @@ export function createStdinSource(input: Readable | AsyncIterable<Buffer | strin
     async *pull(p: PullOptions): AsyncIterable<PulledChunk> {
       if (used) throw new TokenradiusError('USAGE', 'standard input can only be read once');
       used = true;
-      const decoder = new TextDecoder('utf-8', { fatal: false });
+      const decoder = createDecoder('utf-8');
       const chunker = new TextChunker({ chunkChars: scan.chunkBytes, overlapChars: scan.chunkOverlapBytes });
       const toChunk = (piece: TextPiece): Chunk => ({
         id: chunkId('stdin', piece.line, piece.column, piece.text.length),
@@ -39,10 +39,10 @@ export function createStdinSource(input: Readable | AsyncIterable<Buffer | strin
             details: { path: '-', limit: scan.maxFileBytes },
           });
         }
-        for (const piece of chunker.push(decoder.decode(buf, { stream: true }))) yield { chunk: toChunk(piece), cursor: '' };
+        for (const piece of chunker.push(decoder.write(buf))) yield { chunk: toChunk(piece), cursor: '' };
         p.onProgress?.({ bytes, items: 0 });
       }
-      for (const piece of chunker.push(decoder.decode())) yield { chunk: toChunk(piece), cursor: '' };
+      for (const piece of chunker.push(decoder.end())) yield { chunk: toChunk(piece), cursor: '' };
       for (const piece of chunker.end()) yield { chunk: toChunk(piece), cursor: '' };
       p.onProgress?.({ bytes, items: 1 });
     },

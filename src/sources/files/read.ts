@@ -7,13 +7,12 @@
  * has nothing else to do while it reads), the `files` Source uses the async one. Options are plain
  * data so they can be posted to a worker.
  */
-import { TextDecoder } from 'node:util';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { ErrorCode } from '../../core/errors.js';
 import type { Chunk } from '../../core/types.js';
 import type { NoticeHandler, SourceNoticeReason } from '../options.js';
-import { SNIFF_BYTES, textEncodingOf } from './binary.js';
+import { createDecoder, SNIFF_BYTES, textEncodingOf, type StreamDecoder } from './binary.js';
 import { chunkId, TextChunker, type TextPiece } from './chunker.js';
 
 export interface ReadFileOptions {
@@ -41,12 +40,20 @@ export interface FileReadResult {
 
 const MIN_BLOCK = 64 * 1024;
 
+// One read buffer per thread for the sync reader (a sync call cannot interleave with another):
+// a fresh megabyte per file would sit outside the JS heap until a GC notices it.
+let sharedBlock: Buffer | undefined;
+function syncBlock(size: number): Buffer {
+  if (!sharedBlock || sharedBlock.length < size) sharedBlock = Buffer.allocUnsafe(size);
+  return sharedBlock;
+}
+
 /** Turns the bytes of one file into chunks. Fed block by block; decoding is streaming so a character split across blocks survives. */
 class FileChunkBuilder {
   readonly #opts: ReadFileOptions;
   readonly #path: string;
   readonly #version: string;
-  #decoder: TextDecoder | undefined;
+  #decoder: StreamDecoder | undefined;
   #chunker: TextChunker;
   readonly chunks: Chunk[] = [];
   skipped: FileSkip | undefined;
@@ -67,22 +74,22 @@ class FileChunkBuilder {
         this.skipped = { reason: 'binary', message: 'binary file (NUL byte in the first 8 KiB)' };
         return false;
       }
-      // fatal: false ⇒ invalid sequences become U+FFFD; the BOM is dropped so columns match editors.
-      this.#decoder = new TextDecoder(enc, { fatal: false });
+      // invalid sequences become U+FFFD; the BOM is dropped so columns match editors
+      this.#decoder = createDecoder(enc);
     }
     this.bytes += block.length;
     if (this.bytes > this.#opts.maxFileBytes) {
       this.skipped = { reason: 'too-large', message: `larger than maxFileBytes (${this.#opts.maxFileBytes})`, code: 'INPUT_TOO_LARGE' };
       return false;
     }
-    this.#emit(this.#chunker.push(this.#decoder.decode(block, { stream: true })));
+    this.#emit(this.#chunker.push(this.#decoder.write(block)));
     return true;
   }
 
   finish(): FileReadResult {
     if (this.skipped) return { chunks: [], bytes: this.bytes, skipped: this.skipped };
     if (this.#decoder) {
-      const tail = this.#decoder.decode();
+      const tail = this.#decoder.end();
       this.#emit(this.#chunker.push(tail));
     }
     this.#emit(this.#chunker.end());
@@ -125,7 +132,7 @@ export function readFileSync(path: string, opts: ReadFileOptions): FileReadResul
     const b = new FileChunkBuilder(path, opts, `${st.size}:${Math.trunc(st.mtimeMs)}`);
     // Small files (the common case) in one read; large ones block by block.
     const blockSize = Math.max(MIN_BLOCK, Math.min(opts.chunkBytes, st.size + 1));
-    const block = Buffer.allocUnsafe(blockSize);
+    const block = syncBlock(blockSize);
     for (;;) {
       const n = readSync(fd, block, 0, blockSize, null);
       if (n === 0) break;
@@ -143,8 +150,11 @@ export function readFileSync(path: string, opts: ReadFileOptions): FileReadResul
   }
 }
 
-/** Read one file asynchronously. Never throws: unreadable files come back as `skipped`. */
-export async function readFileAsync(path: string, opts: ReadFileOptions): Promise<FileReadResult> {
+/**
+ * Read one file asynchronously. Never throws: unreadable files come back as `skipped`.
+ * `scratch`: a read buffer the caller reuses across sequential calls (never share one between concurrent calls).
+ */
+export async function readFileAsync(path: string, opts: ReadFileOptions, scratch?: Buffer): Promise<FileReadResult> {
   let fh;
   try {
     fh = await open(path, 'r');
@@ -157,7 +167,7 @@ export async function readFileAsync(path: string, opts: ReadFileOptions): Promis
     if (st.size > opts.maxFileBytes) return tooLarge(st.size, opts.maxFileBytes);
     const b = new FileChunkBuilder(path, opts, `${st.size}:${Math.trunc(st.mtimeMs)}`);
     const blockSize = Math.max(MIN_BLOCK, Math.min(opts.chunkBytes, st.size + 1));
-    const block = Buffer.allocUnsafe(blockSize);
+    const block = scratch && scratch.length >= blockSize ? scratch : Buffer.allocUnsafe(blockSize);
     for (;;) {
       const { bytesRead } = await fh.read(block, 0, blockSize, null);
       if (bytesRead === 0) break;

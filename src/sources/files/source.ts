@@ -54,9 +54,10 @@ export function createFilesSource(target: string, scan: ScanOptions, opts: Files
     async *pull(p: PullOptions): AsyncIterable<PulledChunk> {
       let bytes = 0;
       let items = 0;
+      const scratch = Buffer.allocUnsafe(Math.max(64 * 1024, readOptions.chunkBytes));
       for await (const f of list(p.signal)) {
         if (p.signal.aborted) return;
-        const r = await readFileAsync(f.path, { ...readOptions, displayPath: f.path });
+        const r = await readFileAsync(f.path, { ...readOptions, displayPath: f.path }, scratch);
         bytes += r.bytes;
         items += 1;
         if (r.skipped) {

@@ -15,8 +15,8 @@
  *   in segments (added lines into the chunker, anything else discarded) so a minified megabyte
  *   line never sits whole in memory; an added line over `maxLineBytes` is truncated (notice).
  */
-import { TextDecoder } from 'node:util';
 import type { Chunk } from '../../core/types.js';
+import { createDecoder, type StreamDecoder } from '../files/binary.js';
 import { chunkId, TextChunker, type TextPiece } from '../files/chunker.js';
 
 /** `--format` for `git log`: a NUL-led header line no diff line can look like. */
@@ -108,7 +108,7 @@ export class GitLogParser {
   #pendingLen = 0;
   /** A line longer than LONG_LINE is being streamed: 'added' (into the run) or 'skip'. */
   #long: 'added' | 'skip' | undefined;
-  #longDecoder: TextDecoder | undefined;
+  #longDecoder: StreamDecoder | undefined;
   #longBytes = 0;
   #truncatedReported = false;
   commits = 0;
@@ -179,7 +179,7 @@ export class GitLogParser {
     const added = this.#inHunk ? this.#hunkPrefix(first, 0, first.length) : undefined;
     if (added === true) {
       this.#long = 'added';
-      this.#longDecoder = new TextDecoder('utf-8', { fatal: false });
+      this.#longDecoder = createDecoder('utf-8');
       this.#longBytes = 0;
       this.#pushAdded(this.#decodeLong(first.subarray(this.#parents), false), true);
     } else {
@@ -201,9 +201,10 @@ export class GitLogParser {
         this.#o.onTruncated?.(this.#commit.sha, this.#path);
       }
       const keep = seg.length - (this.#longBytes - this.#o.maxLineBytes);
-      return this.#longDecoder!.decode(seg.subarray(0, Math.max(0, keep)));
+      return this.#longDecoder!.write(seg.subarray(0, Math.max(0, keep))) + this.#longDecoder!.end();
     }
-    return this.#longDecoder!.decode(seg, { stream: !last });
+    const text = this.#longDecoder!.write(seg);
+    return last ? text + this.#longDecoder!.end() : text;
   }
 
   // ------------------------------------------------------------------ lines

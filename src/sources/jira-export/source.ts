@@ -8,7 +8,6 @@
  * issue's exposure. A file that is not valid JSON, or JSON that holds no issue, or any non-JSON
  * file in the folder, is still scanned as plain text (with a notice), so nothing is left unread.
  */
-import { TextDecoder } from 'node:util';
 import { readFile } from 'node:fs/promises';
 import type { Chunk } from '../../core/types.js';
 import { chunkId, chunkText } from '../files/chunker.js';
@@ -97,7 +96,9 @@ export function createJiraExportSource(target: string, scan: ScanOptions, opts: 
         }
         let doc: unknown;
         try {
-          doc = JSON.parse(new TextDecoder('utf-8', { fatal: false }).decode(await readFile(f.path)));
+          // invalid UTF-8 becomes U+FFFD; a BOM is not JSON
+          const text = (await readFile(f.path)).toString('utf8');
+          doc = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
         } catch (e) {
           if (e instanceof SyntaxError) yield* plain('not valid JSON');
           else opts.onNotice?.({ level: 'skip', reason: 'unreadable', source: 'jira-export', path: f.path, message: 'cannot read', code: 'INPUT_UNREADABLE' });

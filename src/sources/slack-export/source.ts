@@ -13,7 +13,6 @@
  * exposure. Unsafe or unreadable entries and malformed day files are reported through
  * `onNotice` and skipped; the rest of the export is still scanned.
  */
-import { TextDecoder } from 'node:util';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -107,8 +106,9 @@ async function* zipFiles(zipPath: string, scan: ScanOptions): AsyncGenerator<Exp
 }
 
 function parseJson(buf: Buffer): unknown {
-  // Invalid UTF-8 becomes U+FFFD rather than failing the file.
-  return JSON.parse(new TextDecoder('utf-8', { fatal: false }).decode(buf));
+  // Invalid UTF-8 becomes U+FFFD rather than failing the file; a BOM is not JSON.
+  const text = buf.toString('utf8');
+  return JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
 }
 
 function tsToIso(ts: string | undefined): string | undefined {
