@@ -140,6 +140,15 @@ export function analyseOverEnrichment(
   return { items, notes };
 }
 
+/**
+ * `*_key` claims holding a long, space-free value (`deployment_key`, `license_key`,
+ * `encryption_key`) are secrets no masker vocabulary lists; public keys and key ids are not.
+ */
+function keyNamedValue(key: string, value: string): boolean {
+  if (!key.endsWith('key') || /(public|pub|partition|sort|idempotency)key$/.test(key)) return false;
+  return value.length >= 16 && value.length <= 4096 && !/\s/.test(value) && !REDACTED.test(value);
+}
+
 function inspectString(
   value: string,
   path: string,
@@ -150,7 +159,7 @@ function inspectString(
 ): void {
   if (value.length === 0 || maskedPaths.has(path) || path === '') return;
   if (vocab.notSecretClaims.has(key)) return;
-  if (vocab.secretClaims.has(key)) {
+  if (vocab.secretClaims.has(key) || keyNamedValue(key, value)) {
     add({ claim: path, kind: 'secret', detail: REDACTED.test(value) ? 'secret-named claim (value masked)' : 'secret-named claim holds a value' });
     return;
   }
@@ -173,4 +182,27 @@ function inspectString(
   else if (IPV4.test(value) || IPV6.test(value)) add({ claim: path, kind: 'pii', detail: 'IP address in claims' });
   else if (US_SSN.test(value)) add({ claim: path, kind: 'pii', detail: 'national identifier in claims' });
   else if (E164.test(value)) add({ claim: path, kind: 'pii', detail: 'phone number in claims' });
+}
+
+/**
+ * A copy of `claims` with the value of every claim flagged `secret` or `credential` replaced by its
+ * redacted preview — for values no masker recognised (`deployment_key`). Paths are the ones this
+ * module reports (`a.b`, `a["x-y"]`, `a[0]`). Claims already masked are unchanged.
+ */
+export function redactFlagged(claims: Json, items: readonly OverEnrichment[], redactValue: (v: string) => string): Json {
+  const paths = new Set(items.filter((o) => o.kind === 'secret' || o.kind === 'credential').map((o) => o.claim));
+  if (paths.size === 0) return claims;
+  const walk = (v: unknown, path: string, depth: number): unknown => {
+    if (typeof v === 'string') return paths.has(path) && !REDACTED.test(v) ? redactValue(v) : v;
+    if (depth > WALK_DEPTH) return v;
+    if (Array.isArray(v)) return v.map((x, i) => walk(x, `${path}[${i}]`, depth + 1));
+    if (isObject(v)) {
+      // Null prototype: claim names like `__proto__` stay plain data in the copy.
+      const out: Json = Object.create(null) as Json;
+      for (const k of Object.keys(v)) out[k] = walk((v as Record<string, unknown>)[k], childPath(path, k), depth + 1);
+      return out;
+    }
+    return v;
+  };
+  return walk(claims, '', 0) as Json;
 }

@@ -8,4 +8,5 @@ export { buildProfile, type BuildProfileInput } from './profile.js';
 export { scoreFinding, severityFor, bandCeiling, isPrivateHost, type ScoreInput } from './score.js';
 export { ScoreOptionsSchema, defaultScoreOptions, type ScoreOptions, type ScoreOptionsInput } from './options.js';
 export { renderFactors, factorBar } from './explain.js';
+export { redactFlagged } from './enrichment.js';
 export { issuerFamilies } from './issuers/index.js';

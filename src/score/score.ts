@@ -382,7 +382,7 @@ function livenessMultiplier(l: Ledger, liveness: Liveness, opts: ScoreOptions): 
     reason = 'valid by its time claims, not verified with the issuer';
   } else {
     reason = LIVENESS_REASON[state];
-    if (liveness.reason && state !== 'live') reason += ` (${liveness.reason})`;
+    if (liveness.reason && state !== 'live') reason += `: ${liveness.reason}`;
   }
   const m = w[state];
   l.add('liveness', -l.total * (1 - m), `${reason} — keeps ${pct(m)}`);
