@@ -4,8 +4,9 @@
  * the CPU goes. Back-pressure: `submit` resolves only once the batch is queued on a worker with
  * room (at most `perWorker` batches in flight each), so a fast lister never piles up memory.
  *
- * A worker that dies (a bug, out of memory) loses only its in-flight batches: they are reported as
- * errors through `onResult`, a replacement worker starts, and the scan goes on.
+ * A worker that dies (a bug, out of memory) loses only the batch it was running: that one is
+ * reported as an error through `onResult`, a replacement worker starts and takes over the batches
+ * queued behind it, and the scan goes on.
  */
 import { Worker } from 'node:worker_threads';
 import type { BatchResult, FromWorker, ToWorker, WorkItem, WorkerInit } from './protocol.js';
@@ -80,9 +81,24 @@ export function createScanPool(opts: PoolOptions): ScanPool {
       const idx = slots.indexOf(slot);
       if (idx === -1) return;
       slots.splice(idx, 1);
-      for (const item of slot.inflight.values()) opts.onResult(lostResult(item, why));
+      // A worker runs its batches in order, so the oldest in flight is the one it died on: that
+      // one is reported lost; the batches queued behind it are handed to the replacement.
+      const ids = [...slot.inflight.keys()].sort((a, b) => a - b);
+      const culprit = ids.shift();
+      if (culprit !== undefined) opts.onResult(lostResult(slot.inflight.get(culprit)!, why));
+      const requeue = ids.map((id) => slot.inflight.get(id)!);
       slot.inflight.clear();
-      if (!closing) slots.push(spawn());
+      if (!closing) {
+        const fresh = spawn();
+        slots.push(fresh);
+        for (const item of requeue) {
+          const id = nextId++;
+          fresh.inflight.set(id, item);
+          fresh.worker.postMessage({ type: 'work', id, item } satisfies ToWorker);
+        }
+      } else {
+        for (const item of requeue) opts.onResult(lostResult(item, why));
+      }
       wake();
     };
     // The error object of a crashed worker can hold anything: only its class name is kept.
