@@ -97,7 +97,9 @@ export function resolveConfig(raw: unknown, env: Record<string, string | undefin
   const substituted = substituteEnv(raw ?? {}, env, [], issues);
   const parsed = ConfigSchema.safeParse(substituted);
   if (!parsed.success) issues.push(...zodIssues(parsed.error));
-  else checkEnvKeys(parsed.data, env, [], issues, used);
+  // Unset `*Env` variables are reported together with schema problems (on the raw input when the
+  // schema failed), so one run lists everything to fix.
+  checkEnvKeys(parsed.success ? parsed.data : substituted, env, [], issues, used);
   if (issues.length > 0 || !parsed.success) throw configError(issues, file);
   const snapshot: Record<string, string> = {};
   for (const name of [...WELL_KNOWN_ENV, ...used]) {

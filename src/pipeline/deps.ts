@@ -76,7 +76,7 @@ export async function buildDeps(loaded: LoadedConfig, o: BuildDepsOptions = {}):
   const sources = config.sources;
   const queue = config.queue;
 
-  const makeSource = (id: string) => createSource(findSourceConfig(sources, id), { logger, scan: config.scan, store });
+  const makeSource = (id: string) => createSource(findSourceConfig(sources, id), { logger, scan: config.scan, store, env: loaded.env });
 
   const handlers: StageHandlers = {
     async scanChunk(chunk) {

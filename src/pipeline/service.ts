@@ -109,7 +109,7 @@ export async function startService(loaded: LoadedConfig, opts: ServiceOptions): 
     if (opts.http) {
       const options = { ...config.server, ...(opts.host ? { host: opts.host } : {}), ...(opts.port !== undefined ? { port: opts.port } : {}) };
       const server = await buildServer(
-        { logger, metrics, options, readiness, config, store: deps.store, ...(service.ingress ? { ingress: service.ingress } : {}) },
+        { logger, metrics, options, readiness, config, store: deps.store, env: loaded.env, ...(service.ingress ? { ingress: service.ingress } : {}) },
         { routes: opts.routes ?? defaultRoutes },
       );
       service.server = server;

@@ -46,6 +46,8 @@ export interface ServerDeps {
   store?: FindingStore;
   /** Where webhook routes hand chunks and poll requests (BullMQ or inline). */
   ingress?: Ingress;
+  /** The loaded config's environment snapshot (`LoadedConfig.env`): webhook signing secrets named by `*Env` keys. */
+  env?: Readonly<Record<string, string>>;
 }
 
 export interface RoutePlugin {

@@ -13,6 +13,12 @@ export interface PulledChunk {
    * Local sources that always scan everything may return ''.
    */
   cursor: string;
+  /**
+   * The cursor scope this `cursor` belongs to (a channel, repo, project), when a source keeps one
+   * resume point per scope; absent = the whole source (scope ''). The runner stores each scope's
+   * latest cursor once the batch holding its chunk is accepted, exactly as for the whole source.
+   */
+  scope?: string;
 }
 
 export interface PullOptions {
