@@ -19,6 +19,8 @@ import { isValidCron } from '../pipeline/cron.js';
 import { resolveLocalTargets } from './local.js';
 import { scanOptions, type ScanOptions } from './options.js';
 import type { PulledChunk, PullOptions, Source } from './types.js';
+import { slackSourceFields } from './slack/options.js';
+import { createSlackSource } from './slack/source.js';
 
 /** Source ids appear in findings, cursors, job ids and metrics: kebab-case, stable forever. */
 export const SourceIdSchema = z.string().regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'source ids are kebab-case').max(64);
@@ -47,6 +49,7 @@ export const SourceConfigSchema = z.discriminatedUnion('type', [
   localSource('git'),
   localSource('slack-export'),
   localSource('jira-export'),
+  z.object({ ...common, type: z.literal('slack'), ...slackSourceFields }).strict(),
 ]);
 export type SourceConfig = z.infer<typeof SourceConfigSchema>;
 
@@ -68,6 +71,8 @@ export interface SourceDeps {
   scan?: ScanOptions;
   /** Per-scope cursors and webhook dedupe, for sources that page through an API. */
   store?: Pick<FindingStore, 'getCursor' | 'setCursor' | 'listCursors'>;
+  /** The environment snapshot of the loaded config (`LoadedConfig.env`): values of `*Env` keys. */
+  env?: Readonly<Record<string, string>>;
 }
 
 /** A local target as a configured source: chunks carry the configured id as their `source`. */
@@ -94,6 +99,8 @@ export function createSource(config: SourceConfig, deps: SourceDeps): Source {
     case 'slack-export':
     case 'jira-export':
       return createLocalConfiguredSource(config, deps);
+    case 'slack':
+      return createSlackSource(config, deps);
     default: {
       const never: never = config;
       throw new TokenradiusError('CONFIG_INVALID', `unknown source type ${(never as { type: string }).type}`);

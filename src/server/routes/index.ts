@@ -4,5 +4,6 @@
  */
 import type { RoutePlugin } from '../app.js';
 import { healthRoutes } from './health.js';
+import { slackEventsRoutes } from './slack-events.js';
 
-export const routes: readonly RoutePlugin[] = [healthRoutes];
+export const routes: readonly RoutePlugin[] = [healthRoutes, slackEventsRoutes];

@@ -1,0 +1,150 @@
+/**
+ * Slack Events API ingress.
+ *
+ * Routes (decided once, documented in the README):
+ * - `POST /webhooks/slack/events/<source-id>` — one per configured `type: slack` source with a
+ *   `signingSecretEnv`; point each Slack app's Request URL at its own source's path;
+ * - `POST /webhooks/slack/events` — the same, for the ONE Slack source with a signing secret when
+ *   exactly one exists (the common single-workspace set-up); 404 otherwise (ambiguous or none).
+ *
+ * Per request, in this order:
+ * 1. `X-Slack-Signature` v0 verified over the raw body with a 5-minute window for
+ *    `X-Slack-Request-Timestamp`, in constant time — missing, malformed, stale or wrong ⇒ 401, and
+ *    nothing is parsed further, remembered or enqueued;
+ * 2. `url_verification` ⇒ the challenge, as text/plain;
+ * 3. `event_id` remembered in the store (`rememberDelivery`): a retry (`X-Slack-Retry-Num`) or a
+ *    replay of an already accepted event ⇒ 200, nothing enqueued again;
+ * 4. message events ⇒ chunks handed to the pipeline (`Ingress.submitChunks`: sealed into the scan
+ *    queue, or the inline runner); `file_shared` ⇒ a poll job that fetches the file's text;
+ * 5. answered within Slack's 3 s: nothing is scanned or downloaded in the request, and handing on
+ *    is bounded by a 2.5 s deadline (503 past it, so Slack retries).
+ *
+ * Trade-off: the event id is remembered before it is handed on. If handing on then fails (503),
+ * Slack's retry is dropped as a duplicate; the message is still read by the channel's next
+ * scheduled backfill (and edits within `lookbackDays`).
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { TokenradiusError } from '../../core/errors.js';
+import { planSlackEvent } from '../../sources/slack/events.js';
+import { isSlackSource, type SlackSourceConfig } from '../../sources/slack/options.js';
+import { verifySlackSignature } from '../../sources/slack/signature.js';
+import { webhookRouteOptions, type RoutePlugin, type ServerDeps } from '../app.js';
+
+/** Budget for dedupe + enqueue, under Slack's 3 s acknowledgement limit. */
+const HAND_ON_DEADLINE_MS = 2500;
+
+function header(request: FastifyRequest, name: string): string | undefined {
+  const v = request.headers[name];
+  return typeof v === 'string' ? v : Array.isArray(v) ? v[0] : undefined;
+}
+
+async function withDeadline<T>(p: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      p,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new TokenradiusError('QUEUE_UNAVAILABLE', `${what} took too long; retry`)), HAND_ON_DEADLINE_MS);
+      }),
+    ]);
+  } finally {
+    if (timer) clearTimeout(timer);
+  }
+}
+
+export function slackEventsHandler(deps: ServerDeps, resolve: (request: FastifyRequest) => SlackSourceConfig | undefined) {
+  const { logger } = deps;
+  const scan = deps.config?.scan;
+  const limits = scan ? { chunkChars: scan.chunkBytes, overlapChars: scan.chunkOverlapBytes } : undefined;
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    const source = resolve(request);
+    if (!source || !source.signingSecretEnv) throw new TokenradiusError('NOT_FOUND', 'no Slack source receives events at this path');
+    const secret = deps.env?.[source.signingSecretEnv];
+    if (!secret) throw new TokenradiusError('NOT_FOUND', `Slack source ${source.id} has no signing secret in this process (${source.signingSecretEnv})`);
+
+    const rawBody = request.rawBody;
+    const verdict = rawBody
+      ? verifySlackSignature({
+          rawBody,
+          timestamp: header(request, 'x-slack-request-timestamp'),
+          signature: header(request, 'x-slack-signature'),
+          secret,
+          nowSeconds: Math.floor(Date.now() / 1000),
+        })
+      : ({ ok: false, reason: 'missing' } as const);
+    if (!verdict.ok) {
+      logger.warn({ source: source.id, reason: verdict.reason }, 'slack events: request signature rejected');
+      throw new TokenradiusError('SIGNATURE_INVALID', `Slack request signature is ${verdict.reason === 'missing' ? 'missing' : verdict.reason === 'stale' ? 'stale (timestamp outside 5 minutes)' : 'invalid'}`);
+    }
+
+    const plan = planSlackEvent(request.body, source, limits);
+    if (plan.kind === 'challenge') return reply.status(200).type('text/plain; charset=utf-8').send(plan.challenge);
+    if (plan.kind === 'ignore') {
+      logger.debug({ source: source.id, eventId: plan.eventId, reason: plan.reason }, 'slack events: ignored');
+      return reply.status(200).send({ ok: true });
+    }
+
+    const retryNum = header(request, 'x-slack-retry-num');
+    if (deps.store) {
+      const ttl = source.dedupeTtlSeconds;
+      const fresh = await withDeadline(deps.store.rememberDelivery(source.id, `slack-event-${plan.eventId}`, ttl), 'remembering the event');
+      if (!fresh) {
+        logger.info({ source: source.id, eventId: plan.eventId, retry: retryNum ?? null }, 'slack events: duplicate delivery dropped');
+        return reply.status(200).send({ ok: true, duplicate: true });
+      }
+    }
+    if (!deps.ingress) throw new TokenradiusError('QUEUE_UNAVAILABLE', 'this process does not run a pipeline (start it with workers or REDIS_URL)');
+    if (plan.kind === 'chunks') {
+      await withDeadline(deps.ingress.submitChunks(plan.chunks), 'enqueueing the message');
+      logger.info({ source: source.id, eventId: plan.eventId, chunks: plan.chunks.length, retry: retryNum ?? null }, 'slack events: message enqueued');
+    } else {
+      const job = await withDeadline(deps.ingress.requestPoll(source.id, { since: plan.since, reason: 'webhook' }), 'enqueueing the file fetch');
+      logger.info({ source: source.id, eventId: plan.eventId, job }, 'slack events: file fetch enqueued');
+    }
+    return reply.status(200).send({ ok: true });
+  };
+}
+
+/** Keep the raw bytes; parse JSON leniently — the signature is checked before the body means anything. */
+function lenientJson(raw: Buffer): unknown {
+  if (raw.length === 0) return undefined;
+  try {
+    return JSON.parse(raw.toString('utf8')) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+export const slackEventsRoutes: RoutePlugin = {
+  id: 'slack-events',
+  async register(app, deps) {
+    const slack = (deps.config?.sources ?? []).filter(isSlackSource);
+    const receiving = slack.filter((s) => s.signingSecretEnv);
+    const single = receiving.length === 1 ? receiving[0] : undefined;
+    const opts = webhookRouteOptions(deps);
+    // An encapsulated context with its own body parsers: every body (any content type, invalid
+    // JSON included) reaches the handler as raw bytes, so an unsigned request is always a 401 and
+    // never a parser error that reveals how far it got.
+    await app.register(async (child) => {
+      child.removeAllContentTypeParsers();
+      child.addContentTypeParser('*', { parseAs: 'buffer' }, (req, body, done) => {
+        const raw = body as Buffer;
+        req.rawBody = raw;
+        const type = String(req.headers['content-type'] ?? '');
+        if (/^application\/x-www-form-urlencoded/i.test(type)) {
+          // Slack may post url_verification form-encoded; interactive payloads arrive as payload=<json>.
+          const form = new URLSearchParams(raw.toString('utf8'));
+          const payload = form.get('payload');
+          done(null, payload ? lenientJson(Buffer.from(payload, 'utf8')) : Object.fromEntries(form));
+          return;
+        }
+        done(null, lenientJson(raw));
+      });
+      child.post('/webhooks/slack/events/:sourceId', opts, slackEventsHandler(deps, (request) => {
+        const id = (request.params as { sourceId?: unknown }).sourceId;
+        return slack.find((s) => s.id === id);
+      }));
+      child.post('/webhooks/slack/events', opts, slackEventsHandler(deps, () => single));
+    });
+  },
+};
