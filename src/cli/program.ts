@@ -5,6 +5,7 @@ import { serveCommand } from './commands/serve.js';
 import { workerCommand } from './commands/worker.js';
 import { jobsCommand } from './commands/jobs.js';
 import { inspectCommand } from './commands/inspect.js';
+import { backfillCommand } from './commands/backfill.js';
 
 export function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -26,5 +27,6 @@ export function buildProgram(): Command {
   program.addCommand(workerCommand());
   program.addCommand(jobsCommand());
   program.addCommand(inspectCommand());
+  program.addCommand(backfillCommand());
   return program;
 }
