@@ -15,19 +15,33 @@ export function storableString(s: string): string {
 }
 
 /**
- * A compact JWS/JWE-shaped string: base64url JSON header (`eyJ`), then at least one more
- * dot-separated segment of substance. A redacted preview (`eyJh…x9Q[812 chars]`) does not match.
+ * Token-shaped strings, as a backstop behind the scan stage (which must hand over only redacted
+ * data): a compact JWS/JWE (base64url JSON header `eyJ`, then at least one more dot-separated
+ * segment of substance), a few unmistakable credential formats, and our own API keys. A redacted
+ * preview (`eyJh…x9Q[812 chars]`, `ghp_…a1B2[40 chars]`) does not match.
  */
-const JWT_SHAPED = /eyJ[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]*/g;
+const TOKEN_SHAPED = new RegExp(
+  [
+    'eyJ[A-Za-z0-9_-]{6,}\\.[A-Za-z0-9_-]{6,}\\.[A-Za-z0-9_-]*',
+    'gh[pousr]_[A-Za-z0-9]{30,}',
+    'github_pat_[A-Za-z0-9_]{40,}',
+    'xox[abposre]-[A-Za-z0-9-]{20,}',
+    'glpat-[A-Za-z0-9_-]{20,}',
+    '[sr]k_live_[A-Za-z0-9]{20,}',
+    '\\b(?:AKIA|ASIA)[0-9A-Z]{16}\\b',
+    'trk_[a-z2-7]{12}_[A-Za-z0-9_-]{43}',
+  ].join('|'),
+  'g',
+);
 
-export function looksLikeJwt(s: string): boolean {
-  JWT_SHAPED.lastIndex = 0;
-  return JWT_SHAPED.test(s);
+export function looksLikeToken(s: string): boolean {
+  TOKEN_SHAPED.lastIndex = 0;
+  return TOKEN_SHAPED.test(s);
 }
 
-/** Replace JWT-shaped substrings (a token the scan stage failed to mask) with a marker. */
-export function maskJwtShaped(s: string): string {
-  return s.replace(JWT_SHAPED, '[jwt removed by store]');
+/** Replace token-shaped substrings (a token the scan stage failed to mask) with a marker. */
+export function maskTokenShaped(s: string): string {
+  return s.replace(TOKEN_SHAPED, '[token removed by store]');
 }
 
 /**
@@ -51,13 +65,13 @@ export function deepStorable<T>(value: T, transform: (s: string) => string = (s)
 
 /**
  * Free-form caller data (audit details, reasons, labels) must already be redacted. As a backstop,
- * refuse any that carries a JWT-shaped string, naming only where it was.
+ * refuse any that carries a token-shaped string, naming only where it was.
  */
 export function assertNoTokenShaped(value: unknown, what: string, depth = 0): void {
   if (depth > 64) throw new TokenradiusError('PAYLOAD_INVALID', `${what} is nested too deeply to store`);
   if (typeof value === 'string') {
-    if (looksLikeJwt(value)) {
-      throw new TokenradiusError('PAYLOAD_INVALID', `${what} contains a JWT-shaped string; pass redacted data only`, { details: { field: what } });
+    if (looksLikeToken(value)) {
+      throw new TokenradiusError('PAYLOAD_INVALID', `${what} contains a token-shaped string; pass redacted data only`, { details: { field: what } });
     }
     return;
   }

@@ -11,7 +11,7 @@ import { decodeCursor, encodeCursor } from './cursor.js';
 import type { Row, SqlDb, SqlRunner } from './db.js';
 import { mapDbError } from './db-errors.js';
 import { locationKey, locationSearchText, visibilityOfRank, visibilityRank } from './location-key.js';
-import { assertNoTokenShaped, deepStorable, maskJwtShaped, storableString } from './sanitize.js';
+import { assertNoTokenShaped, deepStorable, maskTokenShaped, storableString } from './sanitize.js';
 import {
   ActionOutcomeSchema,
   ActionQuerySchema,
@@ -305,11 +305,11 @@ function details(value: unknown, what: string): Record<string, unknown> {
   return out;
 }
 
-/** Validated, size-checked, storable observation; JWT-shaped strings the scan stage missed are removed. */
+/** Validated, size-checked, storable observation; token-shaped strings the scan stage missed are removed. */
 function prepareObservation(raw: FindingObservation): FindingObservation {
   const parsed = parseInput(FindingObservationSchema, raw, 'observation');
   const { sealedToken, ...rest } = parsed;
-  const clean = deepStorable(rest, maskJwtShaped);
+  const clean = deepStorable(rest, maskTokenShaped);
   if (JSON.stringify(clean).length > MAX_OBSERVATION_CHARS) throw invalid('observation is larger than 1 MB');
   return sealedToken ? { ...clean, sealedToken } : clean;
 }

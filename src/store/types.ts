@@ -10,7 +10,8 @@
  * deleted at its expiry, after a confirmed revocation, when marked a false positive, or after the
  * configured retention. Everything a caller writes (audit details, action reasons and details,
  * status reasons, labels) is stored as given: callers pass redacted data only. As a backstop the
- * store refuses (`PAYLOAD_INVALID`) free-form values that contain a JWT-shaped string.
+ * store refuses (`PAYLOAD_INVALID`) free-form values that contain a token-shaped string (a JWT,
+ * a few unmistakable credential formats, an API key), and removes such strings from observations.
  *
  * Errors (all `TokenradiusError`, never a driver's message):
  * - `STORE_UNAVAILABLE` (retry later): the database cannot be reached, a connection dropped, a
@@ -328,7 +329,8 @@ export interface FindingStore extends FindingSink {
    * - `sealedToken` is stored only if none is stored yet, the token has not expired, and the finding
    *   is neither false-positive nor revoked. It is never written to `findings`.
    * - Strings are stored well-formed: NUL and lone surrogates become U+FFFD (an attacker-crafted
-   *   claim cannot make a finding unstorable). An invalid observation is `PAYLOAD_INVALID`.
+   *   claim cannot make a finding unstorable); token-shaped strings (a JWT nested in a claim the
+   *   scan stage failed to mask) become `[token removed by store]`. Invalid ⇒ `PAYLOAD_INVALID`.
    */
   upsert(observation: FindingObservation): Promise<UpsertResult>;
   /**
@@ -403,7 +405,7 @@ export interface FindingStore extends FindingSink {
   beginApprovedAction(id: string): Promise<{ claimed: boolean; action: Action }>;
 
   // Audit
-  /** Appends one entry. `details` are stored as given (redacted data only; JWT-shaped strings are refused). */
+  /** Appends one entry. `details` are stored as given (redacted data only; token-shaped strings are refused). */
   appendAudit(entry: AuditInput): Promise<AuditEntry>;
   /** Newest first by default. */
   listAudit(query?: AuditQuery): Promise<Page<AuditEntry>>;

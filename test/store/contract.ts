@@ -209,7 +209,7 @@ export function describeStoreContract(label: string, open: (clock: TestClock) =>
         await store.upsert(o);
         const f = await store.getFinding(o.fingerprint);
         expect(JSON.stringify(f!.claims)).not.toContain(inner);
-        expect(f!.claims).toEqual({ act: { token: '[jwt removed by store]' } });
+        expect(f!.claims).toEqual({ act: { token: '[token removed by store]' } });
       });
     });
 

@@ -12,7 +12,9 @@ import { classifyDbError, mapDbError } from '../../src/store/db-errors.js';
 import { locationKey, locationSearchText, visibilityOfRank, visibilityRank } from '../../src/store/location-key.js';
 import { migrationChecksum, MIGRATIONS } from '../../src/store/migrate.js';
 import { StoreOptionsSchema } from '../../src/store/options.js';
-import { assertNoTokenShaped, deepStorable, looksLikeJwt, maskJwtShaped, storableString } from '../../src/store/sanitize.js';
+import { assertNoTokenShaped, deepStorable, looksLikeToken, maskTokenShaped, storableString } from '../../src/store/sanitize.js';
+import { generateApiKey as newApiKey } from '../../src/store/api-keys.js';
+import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { newJwt } from './support.js';
 
@@ -79,12 +81,16 @@ describe('sanitising', () => {
     expect(() => deepStorable(deep)).toThrow(TokenradiusError);
   });
 
-  it('recognises JWT-shaped strings but not their redacted previews', async () => {
+  it('recognises token-shaped strings but not their redacted previews', async () => {
     const jwt = newJwt();
-    expect(looksLikeJwt(`Bearer ${jwt}`)).toBe(true);
-    expect(looksLikeJwt(redact(jwt))).toBe(false);
-    expect(maskJwtShaped(`a ${jwt} b`)).toBe('a [jwt removed by store] b');
-    expect(() => assertNoTokenShaped({ a: [{ b: `x${jwt}` }] }, 'details')).toThrow(/details\.a\[0\]\.b contains a JWT-shaped string/);
+    const gh = 'ghp_' + randomBytes(27).toString('base64').replace(/[^A-Za-z0-9]/g, 'x').slice(0, 36);
+    const key = newApiKey().key;
+    for (const t of [jwt, gh, key]) {
+      expect(looksLikeToken(`Bearer ${t}`)).toBe(true);
+      expect(looksLikeToken(redact(t))).toBe(false);
+    }
+    expect(maskTokenShaped(`a ${jwt} b ${gh}`)).toBe('a [token removed by store] b [token removed by store]');
+    expect(() => assertNoTokenShaped({ a: [{ b: `x${jwt}` }] }, 'details')).toThrow(/details\.a\[0\]\.b contains a token-shaped string/);
     expect(() => assertNoTokenShaped({ [jwt]: 1 }, 'details')).toThrow(TokenradiusError);
     expect(() => assertNoTokenShaped({ note: 'rotated eyJhbGci…x9Qz[812 chars]' }, 'details')).not.toThrow();
   });
@@ -193,5 +199,15 @@ describe('migrations and options', () => {
     expect(loaded.config.store).toMatchObject({ poolSize: 4, schema: 'tokenradius', sealedTokenRetentionDays: 30 });
     expect(loaded.env.DATABASE_URL).toBe('postgres://127.0.0.1/x');
     expect(() => resolveConfig({ store: { poolSize: -1 } }, {})).toThrow(/store\.poolSize/);
+  });
+});
+
+describe('token-shaped backstop', () => {
+  it('does not refuse ordinary text that merely resembles a prefix', () => {
+    for (const ok of ['ASIAPACIFICDATACENTER1', 'ghp_short', 'see xoxb-…9Q1x[55 chars]', 'https://github.com/acme/api/commit/0123456789abcdef', 'eyJhbGci…abcd[412 chars]']) {
+      expect(looksLikeToken(ok)).toBe(false);
+    }
+    const akia = 'AKIA' + Array.from(randomBytes(16), (b) => 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'[b & 31]).join('');
+    expect(looksLikeToken(`key=${akia} `)).toBe(true);
   });
 });
