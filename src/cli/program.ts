@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { readFileSync } from 'node:fs';
+import { version } from './version.js';
 import { scanCommand } from './commands/scan.js';
 import { serveCommand } from './commands/serve.js';
 import { workerCommand } from './commands/worker.js';
@@ -7,10 +7,7 @@ import { jobsCommand } from './commands/jobs.js';
 import { inspectCommand } from './commands/inspect.js';
 import { backfillCommand } from './commands/backfill.js';
 
-export function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
+export { version };
 
 /**
  * The program and its commands, in one explicit list. To add a command: export a `xCommand()`

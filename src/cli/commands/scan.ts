@@ -28,7 +28,7 @@ import { createProgress } from '../progress.js';
 import { createBatchScanner } from '../parallel/batch.js';
 import { createScanPool } from '../parallel/pool.js';
 import type { BatchResult, FileTask, WorkItem } from '../parallel/protocol.js';
-import { version } from '../program.js';
+import { version } from '../version.js';
 
 /** Options as commander hands them over (strings), validated here. */
 export const ScanCliOptionsSchema = z.object({
@@ -96,7 +96,6 @@ export async function runScan(targets: string[], rawOpts: ScanCliOptions, io: Cl
   if (targets.filter((t) => t === '-').length > 1) throw usageError('stdin (-) can be given only once');
 
   const loaded: LoadedConfig = loadConfig({ ...(opts.config ? { file: opts.config } : {}), env: io.env });
-  const baseline = opts.baseline ? await loadBaseline(opts.baseline) : undefined;
 
   // Command-line switches override the configuration file.
   const scan: ScanOptions = {
@@ -110,8 +109,6 @@ export async function runScan(targets: string[], rawOpts: ScanCliOptions, io: Cl
     if (n.level === 'skip') counters.skipped += 1;
     if (counters.notices.length < 10_000) counters.notices.push(n);
   };
-  const sources = await resolveLocalTargets(targets, { scan, ...(opts.type ? { type: opts.type } : {}), stdin: io.stdin, onNotice });
-
   const aggregator = createAggregator();
   const progress = createProgress({ stream: io.stderr, enabled: opts.progress && io.stderrIsTTY, ...(io.columns ? { columns: io.columns } : {}) });
   const updateProgress = () => progress.update({ files: counters.files + counters.items + counters.skipped, bytes: counters.bytes, findings: aggregator.size });
@@ -149,6 +146,17 @@ export async function runScan(targets: string[], rawOpts: ScanCliOptions, io: Cl
     submit = (item) => pool.submit(item);
     finish = () => pool.close();
     abort = () => pool.destroy();
+  }
+
+  // Workers load their modules while the main thread reads the baseline and resolves targets.
+  let baseline: Set<string> | undefined;
+  let sources: Source[];
+  try {
+    baseline = opts.baseline ? await loadBaseline(opts.baseline) : undefined;
+    sources = await resolveLocalTargets(targets, { scan, ...(opts.type ? { type: opts.type } : {}), stdin: io.stdin, onNotice });
+  } catch (e) {
+    await abort();
+    throw e;
   }
 
   const runFiles = async (s: Source & FilesSource) => {
