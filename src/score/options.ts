@@ -165,7 +165,7 @@ const EnvironmentVocabularySchema = z
   .object({
     prod: Patterns.default(['prod', 'production', 'prd', 'live', 'prod-*']),
     staging: Patterns.default(['staging', 'stage', 'stg', 'preprod', 'pre-prod', 'uat', 'preview']),
-    dev: Patterns.default(['dev', 'develop', 'development', 'sandbox', 'local', 'localhost', 'pull_request']),
+    dev: Patterns.default(['dev', 'develop', 'development', 'sandbox', 'localhost', 'pull_request']),
     test: Patterns.default(['test', 'testing', 'qa', 'ci', 'e2e', 'example', 'demo']),
   })
   .strict();

@@ -35,6 +35,8 @@ const ENV_CLAIM_KEYS = new Set(['env', 'environment', 'stage', 'tier', 'deployen
 /** Header `typ` values that say what a JOSE object is whoever issued it. */
 const DECISIVE_USES: ReadonlySet<TokenUse> = new Set(['dpop-proof', 'set', 'logout']);
 const MAX_DELEGATION = 10;
+/** The note a header-only (JWE) profile carries; the scorer reads it to word its reasons. */
+export const ENCRYPTED_CLAIMS_NOTE = 'claims are encrypted (JWE): only the header was readable';
 
 export function buildProfile(input: BuildProfileInput, opts: ScoreOptions): TokenProfile {
   const vocab = compileVocab(opts);
@@ -82,7 +84,7 @@ export function buildProfile(input: BuildProfileInput, opts: ScoreOptions): Toke
   }
   const publicByDesign = firstDefined(ordered.map((f) => f.publicByDesign));
   const notes = unique([...ordered.flatMap((f) => f.notes ?? []), ...lifetimeNotes, ...enrichment.notes]);
-  if (input.claims === undefined) notes.push('claims are encrypted (JWE): only the header was readable');
+  if (!isObject(input.claims)) notes.push(ENCRYPTED_CLAIMS_NOTE);
 
   return {
     issuerFamily: family,

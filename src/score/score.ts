@@ -26,6 +26,7 @@ import type { PrivilegeLevel, TokenProfile } from '../core/profile.js';
 import type { BlastRadius, Exposure, Factor, Liveness, LivenessState, Severity } from '../core/types.js';
 import type { CredentialReach } from '../detect/types.js';
 import { humanDuration, remainingAt } from './lifetime.js';
+import { ENCRYPTED_CLAIMS_NOTE } from './profile.js';
 import type { ScoreOptions } from './options.js';
 import { anyMatch, compileVocab, environmentIn, isWildcardName, type CompiledVocab } from './vocab.js';
 
@@ -212,7 +213,8 @@ function jwtImpact(l: Ledger, profile: TokenProfile | undefined, vocab: Compiled
 
   // Remaining lifetime.
   const remaining = remainingAt(profile.lifetime, now);
-  if (remaining === undefined) l.add('lifetime', w.lifetime.unbounded, 'no exp: valid until someone revokes it');
+  if (remaining === undefined && profile.notes.includes(ENCRYPTED_CLAIMS_NOTE)) l.add('lifetime', w.lifetime.unbounded, 'expiry not readable (encrypted claims): treated as long-lived');
+  else if (remaining === undefined) l.add('lifetime', w.lifetime.unbounded, 'no exp: valid until someone revokes it');
   else if (remaining <= 0) l.add('lifetime', w.lifetime.expired, `expired ${humanDuration(remaining)} ago`);
   else {
     const tier = w.lifetime.tiers.find((t) => remaining >= t.minSeconds);

@@ -13,7 +13,7 @@ import { runInspect, type InspectCliOptions, type InspectReport } from '../../sr
 import type { CliIo } from '../../src/cli/io.js';
 import { TokenradiusError } from '../../src/core/errors.js';
 import { startFakeOidc, startTcpTrap, type FakeOidc, type TcpTrap } from '../support/fake-oidc.js';
-import { fakeSignedJwt, inDays, inHours, nowSeconds } from '../support/jwt-factory.js';
+import { encryptedJwt, fakeSignedJwt, inDays, inHours, nowSeconds, sdJwt, unsignedJwt } from '../support/jwt-factory.js';
 import { githubPat, pemPrivateKey, slackWebhookUrl } from '../support/token-factory.js';
 
 const CLI = resolve(import.meta.dirname, '../../dist/src/cli/main.js');
@@ -102,6 +102,20 @@ describe('tokenradius inspect (in-process)', () => {
     expect(rep.liveness.state).toBe('unverifiable');
     expect(JSON.stringify(rep)).not.toContain(token);
     expect(JSON.stringify(rep)).not.toContain(embeddedSecret);
+  });
+
+  it('JWE, unsecured and SD-JWT forms are explained for what they are', async () => {
+    const jwe = await inspectJson('-', {}, await encryptedJwt({ iss: 'https://acme.okta.com', sub: 'u' }));
+    expect(jwe.jwtForm).toBe('jwe');
+    expect(jwe.claims).toBeUndefined();
+    expect(jwe.profile?.issuerFamily).toBe('okta');
+    expect(jwe.blastRadius.factors.find((f) => f.id === 'lifetime')?.reason).toMatch(/expiry not readable \(encrypted claims\)/);
+    const none = await inspectJson('-', {}, unsignedJwt({}, { iss: 'https://as.acme.io', sub: 'u', scope: 'admin', exp: inHours(2) }));
+    expect(none.jwtForm).toBe('unsecured');
+    expect(none.notes.join(' ')).toMatch(/alg none/);
+    const sd = await inspectJson('-', {}, await sdJwt({ iss: 'https://issuer.acme.io', sub: 'u', exp: inHours(2) }, [['email', 'a@acme.io']]));
+    expect(sd.jwtForm).toBe('sd-jwt');
+    expect(sd.notes.join(' ')).toMatch(/SD-JWT with 1 disclosure/);
   });
 
   it('a token given as an argument works, with a note about shell history', async () => {

@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { LivenessStateSchema, type Exposure, type Liveness } from '../../src/core/types.js';
+import { LivenessStateSchema, TokenProfileSchema, type Exposure, type Liveness } from '../../src/core/types.js';
 import { buildProfile } from '../../src/score/profile.js';
 import { bandCeiling, scoreFinding, severityFor } from '../../src/score/score.js';
 import { ScoreOptionsSchema, type ScoreOptions } from '../../src/score/options.js';
@@ -74,6 +74,8 @@ describe('scoring properties', () => {
     fc.assert(
       fc.property(headerArb, claimsArb, (header, claims) => {
         const profile = buildProfile({ header, claims, now: NOW }, DEFAULTS);
+        // The profile crosses boundaries (store, API, queue): it must satisfy its own schema.
+        expect(TokenProfileSchema.safeParse(profile).success).toBe(true);
         expect(profile.privileges.length).toBeLessThanOrEqual(200);
         expect(['none', 'read', 'write', 'admin', 'owner']).toContain(profile.privilegeLevel);
       }),

@@ -153,6 +153,8 @@ export async function inspectToken(arg: string | undefined, rawOpts: InspectCliO
   const checker = createLivenessChecker(config.trust, loaded.env, { fetch: opts.verify ? (deps.fetch ?? undefined) : offlineFetch, ...(deps.now ? { now: deps.now } : {}) });
   try {
     if (decoded !== null) {
+      if (decoded.form === 'unsecured') notes.push('unsecured JWT (alg none): not authentic, but still a leak wherever a verifier accepts it');
+      if (decoded.form === 'sd-jwt') notes.push(`SD-JWT with ${decoded.disclosures ?? 0} disclosure(s): the disclosed claims travel with it and are readable by anyone holding it (not shown here)`);
       const header = maskClaims(decoded.header, engine);
       const claims = decoded.claims !== undefined ? maskClaims(decoded.claims, engine) : undefined;
       const maskedClaims = [...header.masked.map((m) => ({ ...m, path: `header.${m.path}` })), ...(claims?.masked ?? [])];
