@@ -65,6 +65,16 @@ function peakRssMb(pid: number): number {
   }
 }
 
+/** User+system CPU seconds a process has used so far (Linux /proc). */
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
@@ -92,18 +102,23 @@ async function main(): Promise<void> {
 
   try {
     for (let i = 0; i < WORKERS; i++) {
-      const w = spawn(process.execPath, [CLI, 'worker', '--role', 'scan,act', '--config', cfg], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+      const nodeArgs = (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean); // e.g. --cpu-prof
+      const w = spawn(process.execPath, [...nodeArgs, CLI, 'worker', '--role', 'scan,act', '--config', cfg], { env, stdio: ['ignore', 'ignore', 'inherit'] });
       workers.push(w);
     }
-    // Wait until the workers have migrated the schema and are listening.
-    for (let i = 0; i < 600; i++) {
+    // Wait until the workers have migrated the schema and registered with the queue.
+    for (let i = 0; ; i++) {
+      if (workers.some((w) => w.exitCode !== null)) throw new Error('a worker process exited during start-up (see its stderr above)');
+      if (i > 600) throw new Error('workers did not start within 60 s');
       const r = await db.query(`SELECT 1 FROM information_schema.tables WHERE table_schema = $1 AND table_name = 'findings'`, [schema]);
-      if (r.rowCount && (await producer.depth()) && i > 20) break;
+      if (r.rowCount && i > 20) break;
       await new Promise((r) => setTimeout(r, 100));
     }
 
     // 1. Throughput.
     const planted: string[] = [];
+    const cpu0 = workers.map((w) => cpuSeconds(w.pid!));
+    const prodCpu0 = process.cpuUsage();
     const t0 = performance.now();
     for (let start = 0; start < MESSAGES; start += BATCH * 10) {
       const chunks: Chunk[] = [];
@@ -121,6 +136,10 @@ async function main(): Promise<void> {
     }
     const elapsed = (performance.now() - t0) / 1000;
     const throughput = MESSAGES / elapsed;
+    // CPU actually used, so a run on a busy machine still says what the pipeline costs.
+    const workerCpu = workers.reduce((sum, w, i) => sum + cpuSeconds(w.pid!) - cpu0[i]!, 0);
+    const prodCpuUsage = process.cpuUsage(prodCpu0);
+    const producerCpu = (prodCpuUsage.user + prodCpuUsage.system) / 1e6;
 
     // 2. Latency at 1,000 messages/s.
     const sent = new Map<string, number>();
@@ -161,10 +180,13 @@ async function main(): Promise<void> {
       enqueueSeconds: +((enqueued - t0) / 1000).toFixed(2),
       endToEndSeconds: +elapsed.toFixed(2),
       throughputMessagesPerSecond: Math.round(throughput),
+      cpuSeconds: { workers: +workerCpu.toFixed(2), producer: +producerCpu.toFixed(2) },
+      messagesPerWorkerCpuSecond: Math.round(MESSAGES / workerCpu),
       latencyAt1000PerSecond: { samples: latencies.length, of: sent.size, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), maxMs: latencies.at(-1) },
       peakRssMb: { producer: +producerRss.toFixed(1), workers: rss.map((x) => +x.toFixed(1)) },
     };
     process.stdout.write(`pipeline throughput: ${out.throughputMessagesPerSecond} messages/s end to end (${MESSAGES} messages, ${WORKERS} worker processes; target >= 20000)\n`);
+    process.stdout.write(`pipeline cost: ${out.messagesPerWorkerCpuSecond} messages per worker CPU-second (workers used ${out.cpuSeconds.workers} s CPU, producer ${out.cpuSeconds.producer} s)\n`);
     process.stdout.write(`pipeline latency at 1000 messages/s: p50 ${out.latencyAt1000PerSecond.p50Ms} ms, p99 ${out.latencyAt1000PerSecond.p99Ms} ms (target p99 < 500 ms)\n`);
     process.stdout.write(`peak RSS: producer ${out.peakRssMb.producer} MB, workers ${out.peakRssMb.workers.join(' / ')} MB (target < 300 MB per process)\n`);
     process.stdout.write(JSON.stringify(out) + '\n');

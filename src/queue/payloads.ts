@@ -43,9 +43,30 @@ export const PollJobDataSchema = z
   .strict();
 export type PollJobData = z.infer<typeof PollJobDataSchema>;
 
+/**
+ * Consumer-side shape check of an opened batch. The payload is authenticated (AES-GCM, bound to the
+ * queue name), so only a producer holding the key made it, and producers validate every chunk with
+ * the full `ChunkSchema` before sealing (`sealScanBatch`); re-running the full schema per chunk on
+ * the hot path cost as much CPU as scanning the chunk.
+ */
+const OpenedChunkListSchema = z
+  .array(
+    z.looseObject({
+      id: z.string().min(1),
+      source: z.string().min(1),
+      text: z.string(),
+      locator: z.looseObject({ kind: z.string(), line: z.number(), column: z.number() }),
+    }),
+  )
+  .min(1);
 const ChunkListSchema = z.array(ChunkSchema).min(1);
 
+/** Validate (full schema: this is where chunks from connectors and webhooks enter the queue) and seal. */
 export function sealScanBatch(key: SealingKey, chunks: Chunk[], opts: { isolated?: boolean; now?: number } = {}): ScanJobData {
+  const valid = ChunkListSchema.safeParse(chunks);
+  if (!valid.success) {
+    throw new TokenradiusError('PAYLOAD_INVALID', 'chunks failed validation', { details: { paths: valid.error.issues.slice(0, 10).map((i) => i.path.join('.')) } });
+  }
   return {
     v: 1,
     count: chunks.length,
@@ -66,10 +87,10 @@ export function openScanBatch(key: SealingKey, data: unknown): { meta: ScanJobDa
   } catch {
     throw new TokenradiusError('PAYLOAD_INVALID', 'scan job payload is not JSON');
   }
-  const parsed = ChunkListSchema.safeParse(raw);
+  const parsed = OpenedChunkListSchema.safeParse(raw);
   // Never echo the payload: it is message text.
   if (!parsed.success) throw new TokenradiusError('PAYLOAD_INVALID', 'scan job payload does not hold valid chunks', { details: { issues: parsed.error.issues.length } });
-  return { meta, chunks: parsed.data };
+  return { meta, chunks: parsed.data as Chunk[] };
 }
 
 export function parsePayload<T extends z.ZodType>(schema: T, data: unknown, queue: string): z.infer<T> {

@@ -236,7 +236,6 @@ export function createQueueTransport(opts: QueueTransportOptions): QueueTranspor
   // ------------------------------------------------------------------------------------------
 
   const running = new Set<Worker>();
-  let schedulerTimer: NodeJS.Timeout | undefined;
 
   const transport: QueueTransport = {
     options,
@@ -382,7 +381,6 @@ export function createQueueTransport(opts: QueueTransportOptions): QueueTranspor
     },
 
     async close() {
-      if (schedulerTimer) clearInterval(schedulerTimer);
       for (const ac of pollAborts) ac.abort();
       await Promise.all([...running].map((w) => w.close().catch(() => undefined)));
       running.clear();

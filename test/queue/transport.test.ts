@@ -4,7 +4,7 @@
  * retry, job schedulers.
  */
 import { randomBytes } from 'node:crypto';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { requireServices, REDIS_URL, testId } from '../support/services.js';
 import { deletePrefix, dumpRedis } from '../support/redis-process.js';
 import { createQueueTransport, type QueueTransport, type StageHandlers } from '../../src/queue/transport.js';
@@ -38,7 +38,6 @@ describe.skipIf(svc.skip)('BullMQ transport', () => {
   let transport: QueueTransport;
   const key = SealingKey.generate();
 
-  beforeAll(() => undefined);
   afterEach(async () => {
     await transport?.close();
     await deletePrefix(REDIS_URL, prefix);
@@ -206,5 +205,25 @@ describe.skipIf(svc.skip)('BullMQ transport', () => {
     });
     await expect(transport.submitChunks([chunk('a', 'b')])).rejects.toMatchObject({ code: 'QUEUE_UNAVAILABLE' });
     await expect(transport.ping()).rejects.toMatchObject({ code: 'QUEUE_UNAVAILABLE' });
+  });
+});
+
+describe('scan payloads', () => {
+  it('refuse invalid chunks at the producer, naming the paths but not the text', async () => {
+    const { sealScanBatch, openScanBatch } = await import('../../src/queue/payloads.js');
+    const key = SealingKey.generate();
+    const bad = [{ id: 'x', source: 's', text: 'secret text here', locator: { kind: 'file', path: 'p', line: 0, column: 1 } }] as unknown as Chunk[];
+    expect(() => sealScanBatch(key, bad)).toThrow(expect.objectContaining({ code: 'PAYLOAD_INVALID' }));
+    try {
+      sealScanBatch(key, bad);
+    } catch (e) {
+      expect(JSON.stringify(e)).not.toContain('secret text here');
+      expect((e as TokenradiusError).details.paths).toEqual(['0.locator.line']);
+    }
+    const good = [chunk('a', 'hello')];
+    const sealed = sealScanBatch(key, good);
+    expect(openScanBatch(key, sealed).chunks).toEqual(good);
+    expect(() => openScanBatch(key, { ...sealed, sealed: sealed.sealed.slice(0, -4) + 'AAAA' })).toThrow(expect.objectContaining({ code: 'SEAL_OPEN_FAILED' }));
+    expect(() => openScanBatch(key, { ...sealed, extra: 1 })).toThrow(expect.objectContaining({ code: 'PAYLOAD_INVALID' }));
   });
 });
