@@ -11,6 +11,9 @@ import { StoreOptionsSchema } from '../store/options.js';
 import { TrustOptionsSchema } from '../score/liveness/options.js';
 import { ScoreOptionsSchema } from '../score/options.js';
 import { ScanOptionsSchema } from '../sources/options.js';
+import { QueueOptionsSchema } from '../queue/options.js';
+import { ServerOptionsSchema } from '../server/options.js';
+import { SourcesSchema } from '../sources/registry.js';
 
 export const ConfigSchema = z
   .object({
@@ -21,6 +24,9 @@ export const ConfigSchema = z
     trust: TrustOptionsSchema,
     score: ScoreOptionsSchema,
     scan: ScanOptionsSchema,
+    queue: QueueOptionsSchema,
+    server: ServerOptionsSchema,
+    sources: SourcesSchema,
   })
   .strict();
 
