@@ -154,25 +154,50 @@ export function resolveOverlaps(matches: Match[], priorityOf: (m: Match) => numb
   return out;
 }
 
-/** Merge [start, end) keyword spans of one detector into windows, widened by before/after. */
+/** Index of the last '\n' in [from - max, from), or -1. Bounded: never scans a megabyte line. */
+function newlineBefore(text: string, from: number, max: number): number {
+  const stop = Math.max(0, from - max);
+  for (let i = from - 1; i >= stop; i--) if (text.charCodeAt(i) === 10) return i;
+  return -1;
+}
+
+/** Index of the first '\n' in [from, from + max), or -1. */
+function newlineAfter(text: string, from: number, max: number): number {
+  const stop = Math.min(text.length, from + max);
+  for (let i = from; i < stop; i++) if (text.charCodeAt(i) === 10) return i;
+  return -1;
+}
+
+/**
+ * Merge [start, end) keyword spans of one detector into windows widened by before/after, then
+ * snap each window's edges outwards to a nearby line break (or the chunk's edge).
+ */
 function windowsFor(text: string, spans: number[], before: number, after: number): number[] {
   const n = text.length;
-  const raw: Array<[number, number]> = [];
-  for (let k = 0; k < spans.length; k += 2) raw.push([spans[k]!, spans[k + 1]!]);
-  raw.sort((a, b) => a[0] - b[0]);
+  const order: number[] = [];
+  for (let k = 0; k < spans.length; k += 2) order.push(k);
+  order.sort((a, b) => spans[a]! - spans[b]!);
+  const merged: number[] = [];
+  for (const k of order) {
+    const ws = Math.max(0, spans[k]! - before);
+    const we = Math.min(n, spans[k + 1]! + after);
+    const last = merged.length - 2;
+    if (last >= 0 && ws <= merged[last + 1]!) merged[last + 1] = Math.max(merged[last + 1]!, we);
+    else merged.push(ws, we);
+  }
   const out: number[] = [];
-  for (const [s, e] of raw) {
-    let ws = Math.max(0, s - before);
-    let we = Math.min(n, e + after);
+  for (let k = 0; k < merged.length; k += 2) {
+    let ws = merged[k]!;
+    let we = merged[k + 1]!;
     if (ws > 0) {
-      const nl = text.lastIndexOf('\n', ws - 1);
-      if (nl >= 0 && ws - nl <= SNAP) ws = nl + 1;
-      else if (nl < 0 && ws <= SNAP) ws = 0;
+      const nl = newlineBefore(text, ws, SNAP);
+      if (nl >= 0) ws = nl + 1;
+      else if (ws <= SNAP) ws = 0;
     }
     if (we < n) {
-      const nl = text.indexOf('\n', we);
-      if (nl >= 0 && nl - we <= SNAP) we = nl;
-      else if (nl < 0 && n - we <= SNAP) we = n;
+      const nl = newlineAfter(text, we, SNAP);
+      if (nl >= 0) we = nl;
+      else if (n - we <= SNAP) we = n;
     }
     const last = out.length - 2;
     if (last >= 0 && ws <= out[last + 1]!) out[last + 1] = Math.max(out[last + 1]!, we);

@@ -2,21 +2,24 @@
  * The keyword prefilter: one pass over a chunk that reports every occurrence of every rule keyword
  * (ASCII-case-insensitively), so the engine runs a rule only where one of its keywords occurs.
  *
- * Why this shape (measured on this project's 2-core machine, see bench/engine.ts --compare):
- * - one combined RegExp of ~100 keywords (`/ghp_|xoxb-|…/gi`) runs at ~50–70 MB/s: irregexp tries
+ * Why this shape (measured on this project's 2-core machine; `node dist/bench/engine.js --compare`):
+ * - one combined RegExp of ~170 keywords (`/ghp_|xoxb-|…/gi`) runs at ~50–85 MB/s: irregexp tries
  *   every alternative at every position;
- * - `toLowerCase()` + `indexOf` per keyword costs one native pass per keyword (~20 MB/s for 100);
- * - a JavaScript loop that looks at every character's 3-gram in a direct-indexed table runs at
- *   ~0.6–1 GB/s, because the inner loop is a handful of integer operations and one byte load.
+ * - `toLowerCase()` + `indexOf` per keyword costs one native pass per keyword (~13–20 MB/s);
+ * - a JavaScript loop that tests every position's 3-gram in a direct-indexed table runs at
+ *   ~0.8–1 GB/s when the four positions of a 32-bit word are tested with one branch (a branch per
+ *   position mispredicts often enough to halve the speed).
  *
- * So: each keyword is represented by one *anchor* 3-gram (its rarest-looking three characters,
- * folded with `| 0x20`), the chunk is copied into a scratch buffer one byte per UTF-16 code unit
- * (`buf.write(s, 0, 'latin1')`: native and offset-preserving; characters above U+00FF keep their
- * low byte, which can only add candidates, never hide an ASCII keyword), and the loop reads it four bytes at a
- * time, testing the 3-gram at each position in a 16 MiB table (reads of untouched pages cost no
- * memory). A hit is verified against the original string with an exact ASCII-case-insensitive
- * comparison. Keywords with no ASCII 3-gram (two characters, or non-ASCII) go through one
- * combined case-insensitive RegExp — correct, but slower; avoid them.
+ * So: each keyword is represented by one *anchor* 3-gram (its rarest-looking three characters).
+ * The chunk is copied into a scratch buffer one byte per UTF-16 code unit (`buf.write(s, 0,
+ * 'latin1')`: native and offset-preserving; characters above U+00FF keep their low byte, which can
+ * only add candidates, never hide an ASCII keyword). The loop reads it four bytes at a time and
+ * looks each position's 3-gram up in a 2 MiB table indexed by the low five bits of each byte —
+ * which folds ASCII case for free and keeps the touched part of the table small enough for the
+ * cache; the few other characters that fold together only add candidates. A candidate is
+ * verified against the original string with an exact ASCII-case-insensitive comparison.
+ * Two-character keywords are found with `indexOf` per case variant; keywords with no ASCII 3-gram
+ * (non-ASCII) go through one case-insensitive RegExp — correct, but slower: avoid them.
  */
 
 /** Lowercase ASCII letters only; everything else is compared exactly. */
@@ -93,8 +96,10 @@ export function anchorOffset(kw: string): number {
   return best;
 }
 
-const TABLE_BITS = 24;
-const BLOCK = 1 << 18; // chars per latin1 copy: fits in L2 next to the hot part of the table
+/** Table index of a 3-gram: the low five bits of each byte, in bytes 0, 1 and 2. */
+const TABLE_SIZE = 0x1f1f1f + 1;
+const BLOCK = 1 << 18; // chars per latin1 copy: the block stays in L2 next to the table
+const SUB = 1024; // words per inner run: at most 4 candidates per word fit in `cand`
 const PAD = 8;
 
 // One scratch buffer for every prefilter: scans are synchronous and never nested (the engine
@@ -103,6 +108,10 @@ const scratch = new ArrayBuffer(BLOCK + 16);
 const scratchU8 = new Uint8Array(scratch);
 const scratchU32 = new Uint32Array(scratch);
 const scratchBuf = Buffer.from(scratch);
+
+function gramIndex(a: number, b: number, c: number): number {
+  return (a & 31) | ((b & 31) << 8) | ((c & 31) << 16);
+}
 
 /** Verify folded keyword `kw` at `start` of `text` (ASCII-case-insensitive). */
 function matchesAt(text: string, start: number, kw: string): boolean {
@@ -136,39 +145,79 @@ class HitList {
   }
 }
 
+/** Every spelling of an ASCII keyword under ASCII case folding (at most 4 for two characters). */
+function caseVariants(kw: string): string[] {
+  let out = [''];
+  for (const ch of kw) {
+    const lower = ch.toLowerCase();
+    const upper = ch.toUpperCase();
+    const both = lower !== upper && lower.length === 1 && upper.length === 1 && ch.charCodeAt(0) < 128 ? [lower, upper] : [ch];
+    out = out.flatMap((p) => both.map((c) => p + c));
+  }
+  return out;
+}
+
 class TablePrefilter implements Prefilter {
   readonly keywords: readonly string[];
-  /** 3-gram → 0 (no anchor) or 1 + index into `anchors`. */
+  /** 3-gram index → 1 when a keyword is anchored on it (bytes, not slots: half the cache lines). */
   readonly #table: Uint8Array;
-  /** For anchor slot k: the keyword ids and offsets anchored on that 3-gram. */
+  /** 3-gram index → anchor slot, read only for candidates (so its pages are rarely touched). */
+  readonly #slotOf: Uint16Array;
+  /** For anchor slot k: the keyword ids and offsets anchored on that (folded) 3-gram. */
   readonly #anchors: Array<Array<{ kw: number; offset: number }>> = [];
-  readonly #anchorByGram = new Map<number, number>();
-  /** Keywords without an ASCII 3-gram, found with one combined RegExp. */
+  /**
+   * For anchor slot k: which (5-bit folded) characters may follow / precede the 3-gram in one of
+   * its keywords — a second, cheap filter before the exact comparison. All bits set when some
+   * keyword has no character there.
+   */
+  #nextMask = new Int32Array(16);
+  #prevMask = new Int32Array(16);
+  /** Short ASCII keywords: every case spelling, searched with indexOf. */
+  readonly #short: Array<{ id: number; spellings: string[] }> = [];
+  /** Keywords with no ASCII 3-gram, found with one combined RegExp. */
   readonly #slow: RegExp | undefined;
   readonly #slowIds = new Map<string, number>();
-  readonly #cand = new Int32Array(4096);
+  readonly #cand = new Int32Array(4 * SUB + 8);
 
   constructor(keywords: readonly string[]) {
     this.keywords = keywords;
-    this.#table = new Uint8Array(1 << TABLE_BITS);
+    this.#table = new Uint8Array(TABLE_SIZE);
+    this.#slotOf = new Uint16Array(TABLE_SIZE);
+    const slots = new Map<number, number>();
     const slow: string[] = [];
     keywords.forEach((kw, id) => {
       const o = anchorOffset(kw);
-      if (o < 0) {
-        slow.push(kw);
-        this.#slowIds.set(kw, id);
+      if (o < 0 || slots.size >= 0xfffe) {
+        // Two characters, non-ASCII, or (absurdly) more anchors than the table can name.
+        // eslint-disable-next-line no-control-regex
+        if (/^[\x00-\x7f]+$/.test(kw) && kw.length <= 2) this.#short.push({ id, spellings: caseVariants(kw) });
+        else {
+          slow.push(kw);
+          this.#slowIds.set(kw, id);
+        }
         return;
       }
-      const gram = (kw.charCodeAt(o) | 0x20) | ((kw.charCodeAt(o + 1) | 0x20) << 8) | ((kw.charCodeAt(o + 2) | 0x20) << 16);
-      let slot = this.#anchorByGram.get(gram);
+      const gram = gramIndex(kw.charCodeAt(o), kw.charCodeAt(o + 1), kw.charCodeAt(o + 2));
+      let slot = slots.get(gram);
       if (slot === undefined) {
         slot = this.#anchors.length;
         this.#anchors.push([]);
-        this.#anchorByGram.set(gram, slot);
-        // The table is a presence flag; the slot is found through the map on a hit (hits are rare).
+        slots.set(gram, slot);
         this.#table[gram] = 1;
+        this.#slotOf[gram] = slot;
+        if (slot >= this.#nextMask.length) {
+          const grow = (a: Int32Array) => {
+            const b = new Int32Array(a.length * 2);
+            b.set(a);
+            return b;
+          };
+          this.#nextMask = grow(this.#nextMask);
+          this.#prevMask = grow(this.#prevMask);
+        }
       }
       this.#anchors[slot]!.push({ kw: id, offset: o });
+      this.#nextMask[slot] = this.#nextMask[slot]! | (o + 3 < kw.length ? 1 << (kw.charCodeAt(o + 3) & 31) : -1);
+      this.#prevMask[slot] = this.#prevMask[slot]! | (o > 0 ? 1 << (kw.charCodeAt(o - 1) & 31) : -1);
     });
     this.#slow = slow.length > 0 ? new RegExp(slow.sort((a, b) => b.length - a.length).map(escapeRegExp).join('|'), 'gi') : undefined;
   }
@@ -179,12 +228,16 @@ class TablePrefilter implements Prefilter {
     if (this.#anchors.length > 0 && n >= 3) {
       for (let a = 0; a < n; a += BLOCK) {
         const limit = Math.min(BLOCK, n - a);
-        // Two characters of look-ahead so a 3-gram at the block's last positions is complete.
-        const piece = a === 0 && n <= BLOCK + 2 ? text : text.slice(a, Math.min(n, a + BLOCK + 2));
+        // Three characters of look-ahead: the 3-gram at the block's last position is complete, and
+        // so is the character after it that the second filter looks at.
+        const piece = a === 0 && n <= BLOCK + 3 ? text : text.slice(a, Math.min(n, a + BLOCK + 3));
         const written = scratchBuf.write(piece, 0, 'latin1');
         scratchU8.fill(0, written, written + PAD);
         this.#scanBlock(text, a, limit, hits);
       }
+    }
+    for (const { id, spellings } of this.#short) {
+      for (const sp of spellings) for (let i = text.indexOf(sp); i >= 0; i = text.indexOf(sp, i + 1)) hits.push(id, i);
     }
     if (this.#slow) this.#scanSlow(text, hits);
     return hits.result();
@@ -194,34 +247,44 @@ class TablePrefilter implements Prefilter {
     const table = this.#table;
     const u32 = scratchU32;
     const cand = this.#cand;
-    const cap = cand.length - 4;
     const words = (limit + 3) >>> 2;
-    let nc = 0;
-    let w0 = u32[0]! | 0x20202020;
-    for (let j = 0; j < words; j++) {
-      const w1 = u32[j + 1]! | 0x20202020;
-      // The 3-grams starting at the four byte positions of word j (little-endian).
-      if (table[w0 & 0xffffff] !== 0) cand[nc++] = 4 * j;
-      if (table[w0 >>> 8] !== 0) cand[nc++] = 4 * j + 1;
-      if (table[(w0 >>> 16) | ((w1 & 0xff) << 16)] !== 0) cand[nc++] = 4 * j + 2;
-      if (table[(w0 >>> 24) | ((w1 & 0xffff) << 8)] !== 0) cand[nc++] = 4 * j + 3;
-      w0 = w1;
-      if (nc >= cap) {
-        this.#verify(text, base, limit, cand, nc, hits);
-        nc = 0;
+    for (let j0 = 0; j0 < words; j0 += SUB) {
+      const j1 = Math.min(words, j0 + SUB);
+      let nc = 0;
+      let w0 = u32[j0]! & 0x1f1f1f1f;
+      for (let j = j0; j < j1; j++) {
+        const w1 = u32[j + 1]! & 0x1f1f1f1f;
+        // The 3-grams starting at the four byte positions of word j (little-endian). One branch
+        // for all four: hits are rare, and a branch per position would mispredict too often.
+        const t0 = table[w0 & 0xffffff]!;
+        const t1 = table[w0 >>> 8]!;
+        const t2 = table[(w0 >>> 16) | ((w1 & 0xff) << 16)]!;
+        const t3 = table[(w0 >>> 24) | ((w1 & 0xffff) << 8)]!;
+        if ((t0 | t1 | t2 | t3) !== 0) {
+          const p = 4 * j;
+          if (t0 !== 0) cand[nc++] = p;
+          if (t1 !== 0) cand[nc++] = p + 1;
+          if (t2 !== 0) cand[nc++] = p + 2;
+          if (t3 !== 0) cand[nc++] = p + 3;
+        }
+        w0 = w1;
       }
+      if (nc > 0) this.#verify(text, base, limit, nc, hits);
     }
-    if (nc > 0) this.#verify(text, base, limit, cand, nc, hits);
   }
 
-  #verify(text: string, base: number, limit: number, cand: Int32Array, nc: number, hits: HitList): void {
+  #verify(text: string, base: number, limit: number, nc: number, hits: HitList): void {
     const u8 = scratchU8;
+    const cand = this.#cand;
+    const next = this.#nextMask;
+    const prev = this.#prevMask;
     for (let k = 0; k < nc; k++) {
       const p = cand[k]!;
       if (p >= limit) continue;
-      const gram = (u8[p]! | 0x20) | ((u8[p + 1]! | 0x20) << 8) | ((u8[p + 2]! | 0x20) << 16);
-      const slot = this.#anchorByGram.get(gram);
-      if (slot === undefined) continue;
+      const slot = this.#slotOf[gramIndex(u8[p]!, u8[p + 1]!, u8[p + 2]!)]!;
+      // The byte before the block start is not in the buffer: skip the previous-character filter there.
+      if (((next[slot]! >>> (u8[p + 3]! & 31)) & 1) === 0) continue;
+      if (p > 0 && ((prev[slot]! >>> (u8[p - 1]! & 31)) & 1) === 0) continue;
       for (const { kw, offset } of this.#anchors[slot]!) {
         const start = base + p - offset;
         if (matchesAt(text, start, this.keywords[kw]!)) hits.push(kw, start);

@@ -123,9 +123,25 @@ function anchorAt(text: string, i: number): boolean {
 }
 const ANCHOR_AT = new RegExp(ANCHOR.source, 'y');
 
+const LINE_LOOKAROUND = 1024;
+
+/** Start of the line holding `p`, or -1 when it starts more than LINE_LOOKAROUND before. */
+function lineStartBefore(text: string, p: number): number {
+  const stop = Math.max(0, p - LINE_LOOKAROUND);
+  for (let i = p - 1; i >= stop; i--) if (text.charCodeAt(i) === 10) return i + 1;
+  return stop === 0 ? 0 : -1;
+}
+
+/** End of the line holding `from` (before any '\r'), looking at most LINE_LOOKAROUND ahead. */
 function lineEnd(text: string, from: number): number {
-  const n = text.indexOf('\n', from);
-  const e = n < 0 ? text.length : n;
+  const stop = Math.min(text.length, from + LINE_LOOKAROUND);
+  let e = stop;
+  for (let i = from; i < stop; i++) {
+    if (text.charCodeAt(i) === 10) {
+      e = i;
+      break;
+    }
+  }
   return e > from && text.charCodeAt(e - 1) === 13 ? e - 1 : e;
 }
 
@@ -146,25 +162,64 @@ interface ReadResult {
   noDot: boolean;
 }
 
-/**
- * A JWT header starts with `{`, optional whitespace, `"`, a short key and `"` — checked on the
- * first bytes before reading further, so random base64 (and crafted runs of anchors) cost O(1)
- * per anchor.
- */
-const HEADER_START = /^\{\s*"(?:[^"{}\\\x00-\x1f]{1,40}(?:"\s*(?::|$)|$)|$)/;
-function plausibleHeaderStart(text: string, p: number): boolean {
-  let e = p;
-  const max = Math.min(text.length, p + 64);
-  while (e < max && classOf(text.charCodeAt(e)) === B64) e++;
-  const len = e - p - ((e - p) % 4);
-  if (len < 4) return true; // too short to judge: the full decode decides
-  const head = Buffer.from(text.slice(p, p + len), 'base64url').toString('latin1');
-  return HEADER_START.test(head);
+const B64_VALUE = new Int8Array(128).fill(-1);
+for (let c = 0; c < 64; c++) B64_VALUE['ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'.charCodeAt(c)] = c;
+
+function isJsonSpace(b: number): boolean {
+  return b === 32 || b === 9 || b === 10 || b === 13;
 }
 
-/** Work budget shared by one `findJwts` call: characters read by candidate runs. */
+/**
+ * A JWT header starts with `{`, optional whitespace, `"`, a short printable key, `"`, optional
+ * whitespace and `:`. Decoding just those first bytes (and stopping at the first impossible one)
+ * makes random base64 and crafted runs of anchors cost O(1) per anchor.
+ */
+function plausibleHeaderStart(text: string, p: number): boolean {
+  let acc = 0;
+  let bits = 0;
+  let state = 0; // 0 '{'  1 ws* '"'  2 key '"'  3 ws* ':'
+  let keyLen = 0;
+  const max = Math.min(text.length, p + 64);
+  for (let i = p; i < max; i++) {
+    const c = text.charCodeAt(i);
+    const v = c < 128 ? B64_VALUE[c]! : -1;
+    if (v < 0) return true; // a short header: the full decode decides
+    acc = ((acc << 6) | v) & 0xfff;
+    bits += 6;
+    if (bits < 8) continue;
+    bits -= 8;
+    const b = (acc >> bits) & 0xff;
+    if (state === 0) {
+      if (b !== 0x7b) return false;
+      state = 1;
+    } else if (state === 1) {
+      if (b === 0x22) state = 2;
+      else if (!isJsonSpace(b)) return false;
+    } else if (state === 2) {
+      if (b === 0x22) state = 3;
+      else if (b < 0x20 || b > 0x7e || b === 0x7b || b === 0x7d || b === 0x5c || ++keyLen > 40) return false;
+    } else {
+      if (b === 0x3a) return true;
+      if (!isJsonSpace(b)) return false;
+    }
+  }
+  return true;
+}
+
+/** State shared by one `findJwts` call: a work budget and decoded headers (they repeat). */
 interface Budget {
+  /** Characters candidate runs may still read. */
   left: number;
+  headers: Map<string, ReturnType<typeof decodeHeader>>;
+}
+
+function cachedHeader(budget: Budget, seg: string): ReturnType<typeof decodeHeader> {
+  let h = budget.headers.get(seg);
+  if (h === undefined) {
+    h = decodeHeader(seg);
+    if (budget.headers.size < 256) budget.headers.set(seg, h);
+  }
+  return h;
 }
 
 /** Reads the token run at `p`, undoing escapes and joining wrapped lines when clearly one token. */
@@ -180,10 +235,11 @@ function readRun(text: string, p: number, budget: Budget): ReadResult | undefine
   let header: Record<string, unknown> | undefined;
   let sigLengths: readonly number[] | undefined;
   let wrapWidth = -1;
-  // The line the token starts on: its lead decides what continuation lines must repeat.
-  const firstLineStart = text.lastIndexOf('\n', p - 1) + 1;
-  const firstLead = leadOf(text, firstLineStart);
-  let lineStart = firstLineStart;
+  // The line the token starts on: its lead decides what continuation lines must repeat. Looked
+  // for within a bounded distance (a megabyte line must not make every anchor rescan it).
+  const firstLineStart = lineStartBefore(text, p);
+  const firstLead = firstLineStart < 0 ? { end: -1, marker: '\u0000' } : leadOf(text, firstLineStart);
+  let lineStart = firstLineStart < 0 ? p : firstLineStart;
   let tokenLineStart = p;
   let pureLine = firstLead.end === p;
 
@@ -208,11 +264,14 @@ function readRun(text: string, p: number, budget: Budget): ReadResult | undefine
       i += width;
       rawEnd.push(i);
       if (ch === 46 && tildes === 0) {
+        // A JWS has 3 segments, a JWE 5: a further '.' is not part of the token.
+        if (dots === 2 && !(header && typeof header.enc === 'string')) break;
+        if (dots === 4) break;
         dots++;
         segLen = 0;
         if (dots === 1) {
           if (chars.length - 1 > JWT_LIMITS.maxHeader) return undefined;
-          const h = decodeHeader(String.fromCharCode(...chars.slice(0, chars.length - 1)));
+          const h = cachedHeader(budget, String.fromCharCode(...chars.slice(0, chars.length - 1)));
           if (!h.ok) return { norm: '', rawEnd, breaks, firstEscape, stop: i, noDot: false };
           header = h.value;
           sigLengths = signatureLengths(header.alg as string);
@@ -362,15 +421,15 @@ function kbJwtLength(norm: string, from: number): number {
 }
 
 /** Validates a normalised run; returns how much of it is the token, and what it decodes to. */
-function parse(norm: string, italic: boolean, breaks: readonly number[]): Parsed | undefined {
+function parse(norm: string, italic: boolean, breaks: readonly number[], budget: Budget): Parsed | undefined {
   const d1 = norm.indexOf('.');
   if (d1 <= 0) return undefined;
-  const h = decodeHeader(norm.slice(0, d1));
+  const h = cachedHeader(budget, norm.slice(0, d1));
   if (!h.ok) return undefined;
-  const header = h.value;
-  const alg = header.alg as string;
+  const hdr = h.value;
+  const alg = hdr.alg as string;
 
-  if (typeof header.enc === 'string') {
+  if (typeof hdr.enc === 'string') {
     // JWE: header.encryptedKey.iv.ciphertext.tag
     const dots = [d1];
     for (let k = 0; k < 3; k++) {
@@ -384,7 +443,7 @@ function parse(norm: string, italic: boolean, breaks: readonly number[]): Parsed
     const tagFrom = dots[3]! + 1;
     const tagLen = signatureLength(norm, tagFrom, undefined, italic, MIN_JWE_TAG, breaks);
     if (tagLen < 0) return undefined;
-    return { len: tagFrom + tagLen, decoded: { form: 'jwe', header } };
+    return { len: tagFrom + tagLen, decoded: { form: 'jwe', header: hdr } };
   }
 
   const e1 = segEnd(norm, d1 + 1);
@@ -408,7 +467,7 @@ function parse(norm: string, italic: boolean, breaks: readonly number[]): Parsed
     if (sigLen < 0) return undefined; // truncated, redacted or garbled signature
     len = e1 + 1 + sigLen;
   }
-  const decoded: DecodedJwt = { form, header, claims };
+  const decoded: DecodedJwt = { form, header: hdr, claims };
 
   if (norm[len] === '~') {
     // SD-JWT: count the disclosures that decode; the token ends after the last good `~`.
@@ -421,8 +480,8 @@ function parse(norm: string, italic: boolean, breaks: readonly number[]): Parsed
       pos = t + 1;
     }
     const kb = kbJwtLength(norm, pos);
-    if (disclosures > 0 || kb > 0 || isSdJwtIssuerJwt(header, claims)) {
-      return { len: kb > 0 ? pos + kb : pos, decoded: { form: 'sd-jwt', header, claims, disclosures } };
+    if (disclosures > 0 || kb > 0 || isSdJwtIssuerJwt(hdr, claims)) {
+      return { len: kb > 0 ? pos + kb : pos, decoded: { form: 'sd-jwt', header: hdr, claims, disclosures } };
     }
   }
   return { len, decoded };
@@ -473,7 +532,7 @@ export function findJwts(text: string): Match[] {
   const re = new RegExp(ANCHOR.source, 'g');
   // Real text never comes near this; crafted input (thousands of overlapping header-looking runs)
   // stops here instead of going quadratic.
-  const budget: Budget = { left: 8 * text.length + (1 << 20) };
+  const budget: Budget = { left: 8 * text.length + (1 << 20), headers: new Map() };
   for (let m = re.exec(text); m !== null && budget.left > 0; m = re.exec(text)) {
     const p = m.index;
     if (!plausibleHeaderStart(text, p)) continue;
@@ -487,7 +546,7 @@ export function findJwts(text: string): Match[] {
     let normLen = read.norm.length;
     // Try the longest reading first, then drop joined lines one by one (a wrong join fails to decode).
     for (let b = read.breaks.length; b >= 0; b--) {
-      parsed = parse(read.norm.slice(0, normLen), italic && b === read.breaks.length, read.breaks.slice(0, b));
+      parsed = parse(read.norm.slice(0, normLen), italic && b === read.breaks.length, read.breaks.slice(0, b), budget);
       if (parsed) break;
       if (b > 0) normLen = read.breaks[b - 1]!;
     }
@@ -503,7 +562,8 @@ export function findJwts(text: string): Match[] {
       secret,
       start: p,
       end,
-      jwt: parsed.decoded,
+      // Decoded headers are shared through the per-call cache: give each match its own copy.
+      jwt: { ...parsed.decoded, header: structuredClone(parsed.decoded.header) },
     };
     const ctx = contextOf(text, p, read, parsed.len);
     if (Object.keys(ctx).length > 0) match.context = ctx;
