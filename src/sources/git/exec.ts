@@ -57,7 +57,7 @@ export function exitOf(child: GitChild): Promise<{ code: number | null; error?: 
 /** A typed error for a failed git call, from its exit and (classified, never quoted) stderr. */
 export function gitFailure(repo: string, what: string, exit: { code: number | null; error?: NodeJS.ErrnoException }, stderr: string): TokenradiusError {
   if (exit.error?.code === 'ENOENT') {
-    return new TokenradiusError('INPUT_UNREADABLE', `cannot scan git history of ${repo}: the git executable was not found on PATH`, { details: { path: repo } });
+    return new TokenradiusError('INPUT_UNREADABLE', `cannot scan git history of ${repo}: the git executable was not found on PATH (--type files scans the folder as plain files)`, { details: { path: repo } });
   }
   if (/dubious ownership/i.test(stderr)) {
     return new TokenradiusError(

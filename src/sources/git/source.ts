@@ -47,11 +47,12 @@ async function rangeFor(repo: string, since: string | undefined): Promise<string
   if (since === undefined || since === '') return [];
   if (SHA.test(since)) {
     const r = await gitOutput(repo, ['rev-parse', '--verify', '--quiet', `${since}^{commit}`], 'git rev-parse');
-    if (!r.ok) throw new TokenradiusError('USAGE', `--since ${since} is not a commit of ${repo}`, { details: { path: repo } });
+    // the value is not echoed: a hex string on a command line could be anything, a key included
+    if (!r.ok) throw new TokenradiusError('USAGE', `--since is not a commit of ${repo}`, { details: { path: repo } });
     return ['--not', r.stdout.toString('utf8').trim()];
   }
   const t = Date.parse(since);
-  if (Number.isNaN(t)) throw new TokenradiusError('USAGE', `--since must be a commit sha or an ISO date, got "${since.slice(0, 40)}"`);
+  if (Number.isNaN(t)) throw new TokenradiusError('USAGE', '--since must be a commit sha or an ISO date (2024-05-01T00:00:00Z)');
   return [`--since=${new Date(t).toISOString()}`];
 }
 

@@ -16,7 +16,7 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { isTokenradiusError, TokenradiusError, type ErrorCode } from '../../core/errors.js';
+import { isTokenradiusError, TokenradiusError, wrapError, type ErrorCode } from '../../core/errors.js';
 import type { Chunk, Exposure } from '../../core/types.js';
 import { chunkId, chunkText } from '../files/chunker.js';
 import type { LocalSource } from '../local.js';
@@ -67,7 +67,13 @@ export function isSlackExportZipName(path: string): boolean {
 }
 
 async function* folderFiles(root: string, maxBytes: number): AsyncGenerator<ExportFile> {
-  const top = await readdir(root, { withFileTypes: true });
+  let top;
+  try {
+    top = await readdir(root, { withFileTypes: true });
+  } catch (e) {
+    throw wrapError('INPUT_UNREADABLE', `cannot list ${root}`, e, { path: root });
+  }
+  const sizeOf = async (rel: string) => (await stat(join(root, rel)).catch(() => undefined))?.size ?? 0;
   top.sort((a, b) => (a.name < b.name ? -1 : 1));
   const file = (name: string, size: number): ExportFile => ({
     name,
@@ -75,11 +81,15 @@ async function* folderFiles(root: string, maxBytes: number): AsyncGenerator<Expo
     size,
     read: async () => {
       if (size > maxBytes) throw new TokenradiusError('INPUT_TOO_LARGE', `${size} bytes, over maxJsonBytes (${maxBytes})`, { details: { path: join(root, name) } });
-      return readFile(join(root, name));
+      try {
+        return await readFile(join(root, name));
+      } catch (e) {
+        throw wrapError('INPUT_UNREADABLE', 'cannot read export file', e, { path: join(root, name) });
+      }
     },
   });
   for (const d of top) {
-    if (d.isFile()) yield file(d.name, (await stat(join(root, d.name))).size);
+    if (d.isFile()) yield file(d.name, await sizeOf(d.name));
   }
   for (const d of top) {
     if (!d.isDirectory()) continue;
@@ -93,7 +103,7 @@ async function* folderFiles(root: string, maxBytes: number): AsyncGenerator<Expo
     for (const f of inner) {
       if (!f.isFile() || !DAY_FILE.test(f.name)) continue;
       const rel = `${d.name}/${f.name}`;
-      yield file(rel, (await stat(join(root, rel))).size);
+      yield file(rel, await sizeOf(rel));
     }
   }
 }
