@@ -80,15 +80,24 @@ function isSlackExportFolder(names: Set<string>): boolean {
   return names.has('users.json') && (names.has('dms.json') || names.has('groups.json') || names.has('mpims.json'));
 }
 
+/** Only JSON files at the top (or none, with JSON one level down), and Jira issues in the first few. */
 async function isJiraFolder(dir: string, names: string[]): Promise<boolean> {
   const files: string[] = [];
+  const subdirs: string[] = [];
   for (const n of names) {
     if (n.startsWith('.')) continue;
     const st = await stat(join(dir, n)).catch(() => undefined);
     if (st?.isFile()) files.push(n);
+    else if (st?.isDirectory()) subdirs.push(n);
   }
-  if (files.length === 0 || !files.every((n) => /\.json$/i.test(n))) return false;
-  for (const n of files.slice(0, 3)) if (await looksLikeJiraJson(join(dir, n))) return true;
+  if (!files.every((n) => /\.json$/i.test(n))) return false;
+  const sample = files.map((n) => join(dir, n)).slice(0, 3);
+  for (const d of subdirs) {
+    if (sample.length >= 3) break;
+    const inner = await readdir(join(dir, d)).catch(() => [] as string[]);
+    for (const n of inner.filter((x) => /\.json$/i.test(x)).slice(0, 3 - sample.length)) sample.push(join(dir, d, n));
+  }
+  for (const f of sample) if (await looksLikeJiraJson(f)) return true;
   return false;
 }
 

@@ -168,6 +168,13 @@ describe('git source', () => {
     await expect(pullAll(createGitSource(plain, opts))).rejects.toMatchObject({ code: 'INPUT_MALFORMED' });
   });
 
+  it('applies scan.excludePaths to paths in history', async () => {
+    const chunks = await pullAll(createGitSource(repo.dir, scanOptions({ excludePaths: ['config/', '*.js'] })));
+    const paths = new Set(chunks.map((c) => c.locator.path));
+    expect([...paths].filter((p) => p.startsWith('config/') || p.endsWith('.js'))).toEqual([]);
+    expect(findAll(chunks, T.b)).toHaveLength(1);
+  });
+
   it('stops git when the consumer stops early', async () => {
     const ac = new AbortController();
     let n = 0;

@@ -30,6 +30,10 @@ describe('detectTargetType / resolveLocalTargets', () => {
     writeFileSync(join(root, 'slack', 'channels.json'), '[]');
     mkdirSync(join(root, 'jira'));
     writeFileSync(join(root, 'jira', 'p1.json'), JSON.stringify({ issues: [{ key: 'A-1', fields: {} }] }));
+    mkdirSync(join(root, 'jira-nested', '2024'), { recursive: true });
+    writeFileSync(join(root, 'jira-nested', '2024', 'OPS-1.json'), JSON.stringify({ key: 'OPS-1', fields: { summary: 'x' } }));
+    mkdirSync(join(root, 'json-configs'));
+    writeFileSync(join(root, 'json-configs', 'tsconfig.json'), '{"compilerOptions": {}}');
     const repo = TestRepo.init(join(root, 'clone'));
     repo.write('x.txt', 'x').commit('c');
     repo.git('clone', '-q', '--bare', repo.dir, join(root, 'bare.git'));
@@ -41,6 +45,8 @@ describe('detectTargetType / resolveLocalTargets', () => {
     expect(await detectTargetType(join(root, 'export.zip'))).toBe('slack-export');
     expect(await detectTargetType(join(root, 'slack'))).toBe('slack-export');
     expect(await detectTargetType(join(root, 'jira'))).toBe('jira-export');
+    expect(await detectTargetType(join(root, 'jira-nested'))).toBe('jira-export');
+    expect(await detectTargetType(join(root, 'json-configs'))).toBe('files');
     expect(await detectTargetType(join(root, 'clone'))).toBe('git');
     expect(await detectTargetType(join(root, 'bare.git'))).toBe('git-bare');
 

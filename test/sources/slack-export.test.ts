@@ -178,6 +178,12 @@ describe('Slack export zip safety', () => {
     await expect(pullAll(createSlackExportSource(cut, opts))).rejects.toMatchObject({ code: 'INPUT_MALFORMED' });
   });
 
+  it('says so when a zip holds no Slack export', async () => {
+    const { chunks, notices, p } = await scanZip([{ name: 'photos/cat.txt', data: Buffer.from('meow') }]);
+    expect(chunks).toEqual([]);
+    expect(notices).toEqual([expect.objectContaining({ reason: 'not-an-export', path: p })]);
+  });
+
   it('reads an export zipped under one top folder', async () => {
     const wrapped = files.map((f) => ({ ...f, name: `export/${f.name}` }));
     const { chunks, notices } = await scanZip(wrapped);

@@ -7,6 +7,7 @@
  * `since` (PullOptions or the user's `--since`) is a commit sha (scan only commits not reachable
  * from it) or an ISO date (`--since`). Chunk cursors are '' (a local history is rescanned whole).
  */
+import ignore from 'ignore';
 import { TokenradiusError } from '../../core/errors.js';
 import type { Chunk } from '../../core/types.js';
 import type { LocalSource } from '../local.js';
@@ -84,12 +85,30 @@ export function createGitSource(repo: string, scan: ScanOptions, opts: GitSource
       if (p.signal.aborted) return;
 
       let queue: Chunk[] = [];
+      // `scan.excludePaths` (gitignore syntax) apply to paths in history too; one decision per path.
+      const exclude = scan.excludePaths.length > 0 ? ignore().add(scan.excludePaths) : undefined;
+      let lastPath = '';
+      let lastExcluded = false;
+      const isExcluded = (path: string): boolean => {
+        if (!exclude || path === '') return false;
+        if (path !== lastPath) {
+          lastPath = path;
+          try {
+            lastExcluded = exclude.ignores(path);
+          } catch {
+            lastExcluded = false; // a name `ignore` cannot judge is scanned
+          }
+        }
+        return lastExcluded;
+      };
       const parser = new GitLogParser({
         repo,
         chunkBytes: scan.chunkBytes,
         chunkOverlapBytes: scan.chunkOverlapBytes,
         maxLineBytes: scan.maxFileBytes,
-        emit: (c) => queue.push(c),
+        emit: (c) => {
+          if (!isExcluded(c.locator.kind === 'git' ? c.locator.path : '')) queue.push(c);
+        },
         onTruncated: (commit, path) =>
           opts.onNotice?.({
             level: 'info',

@@ -221,6 +221,7 @@ export function createSlackExportSource(target: string, scan: ScanOptions, opts:
       // Pass 2: day files, one at a time.
       let bytes = 0;
       let items = 0;
+      let dayFiles = 0;
       for await (const f of files()) {
         if (p.signal.aborted) return;
         if (f.unsafe) {
@@ -231,6 +232,7 @@ export function createSlackExportSource(target: string, scan: ScanOptions, opts:
         const rel = f.name.slice(prefix.length).split('/');
         if (rel.length !== 2 || !DAY_FILE.test(rel[1]!)) continue;
         const folder = rel[0]!;
+        dayFiles += 1;
         const data = await load(f);
         bytes += f.size;
         if (data === undefined) continue;
@@ -244,6 +246,15 @@ export function createSlackExportSource(target: string, scan: ScanOptions, opts:
           for (const chunk of messageChunks(message, conv, f.display, users, scan)) yield { chunk, cursor: '' };
         }
         p.onProgress?.({ bytes, items });
+      }
+      if (dayFiles === 0 && wanted.size === 0) {
+        opts.onNotice?.({
+          level: 'skip',
+          reason: 'not-an-export',
+          source: 'slack-export',
+          path: target,
+          message: 'no Slack export content (channels.json, users.json, <channel>/YYYY-MM-DD.json); --type files scans it as plain files',
+        });
       }
     },
   };
