@@ -21,6 +21,10 @@ import { scanOptions, type ScanOptions } from './options.js';
 import type { PulledChunk, PullOptions, Source } from './types.js';
 import { slackSourceFields } from './slack/options.js';
 import { createSlackSource } from './slack/source.js';
+import { jiraSourceFields } from './jira/options.js';
+import { createJiraSource } from './jira/source.js';
+import { githubSourceFields, refineGithubSource } from './github/options.js';
+import { createGithubSource } from './github/source.js';
 
 /** Source ids appear in findings, cursors, job ids and metrics: kebab-case, stable forever. */
 export const SourceIdSchema = z.string().regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'source ids are kebab-case').max(64);
@@ -50,6 +54,8 @@ export const SourceConfigSchema = z.discriminatedUnion('type', [
   localSource('slack-export'),
   localSource('jira-export'),
   z.object({ ...common, type: z.literal('slack'), ...slackSourceFields }).strict(),
+  z.object({ ...common, type: z.literal('jira'), ...jiraSourceFields }).strict(),
+  z.object({ ...common, type: z.literal('github'), ...githubSourceFields }).strict().superRefine(refineGithubSource),
 ]);
 export type SourceConfig = z.infer<typeof SourceConfigSchema>;
 
@@ -101,6 +107,10 @@ export function createSource(config: SourceConfig, deps: SourceDeps): Source {
       return createLocalConfiguredSource(config, deps);
     case 'slack':
       return createSlackSource(config, deps);
+    case 'jira':
+      return createJiraSource(config, deps);
+    case 'github':
+      return createGithubSource(config, deps);
     default: {
       const never: never = config;
       throw new TokenradiusError('CONFIG_INVALID', `unknown source type ${(never as { type: string }).type}`);

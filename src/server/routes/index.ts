@@ -5,5 +5,7 @@
 import type { RoutePlugin } from '../app.js';
 import { healthRoutes } from './health.js';
 import { slackEventsRoutes } from './slack-events.js';
+import { jiraWebhookRoutes } from './jira-webhook.js';
+import { githubWebhookRoutes } from './github-webhook.js';
 
-export const routes: readonly RoutePlugin[] = [healthRoutes, slackEventsRoutes];
+export const routes: readonly RoutePlugin[] = [healthRoutes, slackEventsRoutes, jiraWebhookRoutes, githubWebhookRoutes];

@@ -1,0 +1,145 @@
+/**
+ * GitHub webhook ingress (push events).
+ *
+ * Routes:
+ * - `POST /webhooks/github/<source-id>` — one per configured `type: github` source with a
+ *   `webhookSecretEnv`; create the repository or organisation webhook with that secret, content
+ *   type `application/json` (form-encoded works too) and the `push` event;
+ * - `POST /webhooks/github` — the same, for the ONE GitHub source with a secret when exactly one
+ *   exists; 404 otherwise. A source without a secret receives no webhooks.
+ *
+ * Per request, in this order:
+ * 1. `X-Hub-Signature-256` verified over the raw body (`@octokit/webhooks` `verify`, constant time)
+ *    — missing or wrong ⇒ 401, nothing parsed further, remembered or enqueued;
+ * 2. `X-GitHub-Delivery` (or, when absent, the body's SHA-256) remembered in the store: a replay of
+ *    an accepted delivery ⇒ 401, nothing enqueued again;
+ * 3. `ping` ⇒ 200; `push` to a configured repository / branch ⇒ poll jobs that fetch the pushed
+ *    commits (never fetched in the request); anything else ⇒ 200, ignored.
+ * GitHub wants an answer within 10 s; handing on is bounded by a deadline (503 past it).
+ */
+import { Webhooks } from '@octokit/webhooks';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { TokenradiusError } from '../../core/errors.js';
+import { sha256Hex } from '../../core/secrets.js';
+import { isGithubSource, type GithubSourceConfig } from '../../sources/github/options.js';
+import { planGithubWebhook } from '../../sources/github/webhook.js';
+import { webhookRouteOptions, type RoutePlugin, type ServerDeps } from '../app.js';
+
+const HAND_ON_DEADLINE_MS = 5000;
+
+function header(request: FastifyRequest, name: string): string | undefined {
+  const v = request.headers[name];
+  return typeof v === 'string' ? v : Array.isArray(v) ? v[0] : undefined;
+}
+
+async function withDeadline<T>(p: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      p,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new TokenradiusError('QUEUE_UNAVAILABLE', `${what} took too long; retry`)), HAND_ON_DEADLINE_MS);
+      }),
+    ]);
+  } finally {
+    if (timer) clearTimeout(timer);
+  }
+}
+
+/** `sha256=<hex>` over the raw string body, as GitHub signs; false for anything missing or malformed. */
+async function verified(webhooks: Webhooks, raw: Buffer, signature: string | undefined): Promise<'ok' | 'missing' | 'invalid'> {
+  if (!signature || raw.length === 0) return 'missing';
+  if (!/^sha256=[0-9a-f]{64}$/.test(signature)) return 'invalid';
+  try {
+    return (await webhooks.verify(raw.toString('utf8'), signature)) ? 'ok' : 'invalid';
+  } catch {
+    return 'invalid';
+  }
+}
+
+function deliveryId(request: FastifyRequest, raw: Buffer): string {
+  const id = header(request, 'x-github-delivery');
+  return id && /^[A-Za-z0-9-]{1,100}$/.test(id) ? `github-${id}` : `github-body-${sha256Hex(raw)}`;
+}
+
+export function githubWebhookHandler(deps: ServerDeps, resolve: (request: FastifyRequest) => GithubSourceConfig | undefined) {
+  const { logger } = deps;
+  const verifiers = new Map<string, Webhooks>();
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    const source = resolve(request);
+    if (!source || !source.webhookSecretEnv) throw new TokenradiusError('NOT_FOUND', 'no GitHub source receives webhooks at this path');
+    const secret = deps.env?.[source.webhookSecretEnv];
+    if (!secret) throw new TokenradiusError('NOT_FOUND', `GitHub source ${source.id} has no webhook secret in this process (${source.webhookSecretEnv})`);
+    const key = `${source.id}\u0000${secret}`;
+    let webhooks = verifiers.get(key);
+    if (!webhooks) {
+      webhooks = new Webhooks({ secret });
+      verifiers.set(key, webhooks);
+    }
+
+    const raw = request.rawBody ?? Buffer.alloc(0);
+    const verdict = await verified(webhooks, raw, header(request, 'x-hub-signature-256'));
+    if (verdict !== 'ok') {
+      logger.warn({ source: source.id, reason: verdict }, 'github webhook: signature rejected');
+      throw new TokenradiusError('SIGNATURE_INVALID', `GitHub webhook signature is ${verdict}`);
+    }
+
+    if (!deps.store) throw new TokenradiusError('STORE_UNAVAILABLE', 'this process has no findings store to remember webhook deliveries');
+    const fresh = await withDeadline(deps.store.rememberDelivery(source.id, deliveryId(request, raw), source.dedupeTtlSeconds), 'remembering the delivery');
+    if (!fresh) {
+      logger.warn({ source: source.id }, 'github webhook: replayed delivery rejected');
+      throw new TokenradiusError('SIGNATURE_INVALID', 'this GitHub webhook delivery was already received (replay)');
+    }
+
+    const event = header(request, 'x-github-event');
+    const plan = planGithubWebhook(event, request.body, source);
+    if (plan.kind === 'pong') return reply.status(200).send({ ok: true, pong: true });
+    if (plan.kind === 'ignore') {
+      logger.debug({ source: source.id, reason: plan.reason }, 'github webhook: ignored');
+      return reply.status(200).send({ ok: true, ignored: plan.reason });
+    }
+    if (!deps.ingress) throw new TokenradiusError('QUEUE_UNAVAILABLE', 'this process does not run a pipeline (start it with workers or REDIS_URL)');
+    const ingress = deps.ingress;
+    const jobs = await withDeadline(Promise.all(plan.since.map((since) => ingress.requestPoll(source.id, { since, reason: 'webhook' }))), 'enqueueing the commit fetch');
+    logger.info({ source: source.id, repo: plan.repo, branch: plan.branch, commits: plan.commits, jobs: jobs.length }, 'github webhook: push enqueued');
+    return reply.status(202).send({ ok: true, commits: plan.commits, jobs: jobs.length });
+  };
+}
+
+/** JSON, or `payload=<json>` form bodies (GitHub's `application/x-www-form-urlencoded` content type). */
+function parseBody(raw: Buffer, contentType: string): unknown {
+  if (raw.length === 0) return undefined;
+  try {
+    const text = raw.toString('utf8');
+    if (/^application\/x-www-form-urlencoded/i.test(contentType)) {
+      const payload = new URLSearchParams(text).get('payload');
+      return payload ? (JSON.parse(payload) as unknown) : undefined;
+    }
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+export const githubWebhookRoutes: RoutePlugin = {
+  id: 'github-webhook',
+  async register(app, deps) {
+    const github = (deps.config?.sources ?? []).filter(isGithubSource);
+    const receiving = github.filter((s) => s.webhookSecretEnv);
+    const single = receiving.length === 1 ? receiving[0] : undefined;
+    const opts = webhookRouteOptions(deps);
+    await app.register(async (child) => {
+      child.removeAllContentTypeParsers();
+      child.addContentTypeParser('*', { parseAs: 'buffer' }, (req, body, done) => {
+        const raw = body as Buffer;
+        req.rawBody = raw;
+        done(null, parseBody(raw, String(req.headers['content-type'] ?? '')));
+      });
+      child.post('/webhooks/github/:sourceId', opts, githubWebhookHandler(deps, (request) => {
+        const id = (request.params as { sourceId?: unknown }).sourceId;
+        return github.find((s) => s.id === id);
+      }));
+      child.post('/webhooks/github', opts, githubWebhookHandler(deps, () => single));
+    });
+  },
+};

@@ -1,0 +1,133 @@
+/**
+ * Jira webhook ingress.
+ *
+ * Routes:
+ * - `POST /webhooks/jira/<source-id>` — one per configured `type: jira` source with a
+ *   `webhookSecretEnv`; point the Jira admin webhook (Settings → System → WebHooks) at it, with the
+ *   same secret, the events issue created/updated and comment created/updated, and a JQL filter
+ *   matching the source's `jql` (Jira applies the filter; we cannot evaluate JQL here);
+ * - `POST /webhooks/jira` — the same, for the ONE Jira source with a secret when exactly one
+ *   exists; 404 otherwise (ambiguous or none). A source without a secret receives no webhooks:
+ *   unsigned deliveries could inject content or trigger fetches.
+ *
+ * Per request, in this order:
+ * 1. `X-Hub-Signature: sha256=<hex>` verified over the raw body with the source's secret, in
+ *    constant time — missing, malformed or wrong ⇒ 401, nothing parsed further, remembered or enqueued;
+ * 2. `X-Atlassian-Webhook-Identifier` (or, when absent, the body's SHA-256) remembered in the store:
+ *    a replay of an accepted delivery ⇒ 401, nothing enqueued again;
+ * 3. issue / comment events ⇒ chunks handed to the pipeline (`Ingress.submitChunks`), or a poll of
+ *    the one issue when the payload lacks its fields; other events ⇒ 200, ignored;
+ * 4. nothing is scanned or fetched in the request; handing on is bounded by a deadline (503 past it).
+ *
+ * Trade-off: the identifier is remembered before handing on; if that fails (503), Jira's retry is
+ * refused as a replay and the issue is read by the source's next scheduled backfill instead.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { TokenradiusError } from '../../core/errors.js';
+import { sha256Hex } from '../../core/secrets.js';
+import { isJiraSource, type JiraSourceConfig } from '../../sources/jira/options.js';
+import { planJiraWebhook, verifyJiraSignature } from '../../sources/jira/webhook.js';
+import { webhookRouteOptions, type RoutePlugin, type ServerDeps } from '../app.js';
+
+const HAND_ON_DEADLINE_MS = 5000;
+
+function header(request: FastifyRequest, name: string): string | undefined {
+  const v = request.headers[name];
+  return typeof v === 'string' ? v : Array.isArray(v) ? v[0] : undefined;
+}
+
+async function withDeadline<T>(p: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      p,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new TokenradiusError('QUEUE_UNAVAILABLE', `${what} took too long; retry`)), HAND_ON_DEADLINE_MS);
+      }),
+    ]);
+  } finally {
+    if (timer) clearTimeout(timer);
+  }
+}
+
+/** A delivery id safe to store: Jira's identifier, else a hash of the exact body. */
+function deliveryId(request: FastifyRequest, rawBody: Buffer): string {
+  const id = header(request, 'x-atlassian-webhook-identifier');
+  return id && /^[A-Za-z0-9_.:-]{1,200}$/.test(id) ? `jira-${id.replace(/:/g, '-')}` : `jira-body-${sha256Hex(rawBody)}`;
+}
+
+export function jiraWebhookHandler(deps: ServerDeps, resolve: (request: FastifyRequest) => JiraSourceConfig | undefined) {
+  const { logger } = deps;
+  const scan = deps.config?.scan;
+  const limits = { chunkChars: scan?.chunkBytes ?? 1024 * 1024, overlapChars: scan?.chunkOverlapBytes ?? 16 * 1024 };
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    const source = resolve(request);
+    if (!source || !source.webhookSecretEnv) throw new TokenradiusError('NOT_FOUND', 'no Jira source receives webhooks at this path');
+    const secret = deps.env?.[source.webhookSecretEnv];
+    if (!secret) throw new TokenradiusError('NOT_FOUND', `Jira source ${source.id} has no webhook secret in this process (${source.webhookSecretEnv})`);
+
+    const rawBody = request.rawBody ?? Buffer.alloc(0);
+    const verdict = rawBody.length > 0 ? verifyJiraSignature({ rawBody, signature: header(request, 'x-hub-signature'), secret }) : ({ ok: false, reason: 'missing' } as const);
+    if (!verdict.ok) {
+      logger.warn({ source: source.id, reason: verdict.reason }, 'jira webhook: signature rejected');
+      throw new TokenradiusError('SIGNATURE_INVALID', `Jira webhook signature is ${verdict.reason === 'missing' ? 'missing' : 'invalid'}`);
+    }
+
+    if (!deps.store) throw new TokenradiusError('STORE_UNAVAILABLE', 'this process has no findings store to remember webhook deliveries');
+    const id = deliveryId(request, rawBody);
+    const fresh = await withDeadline(deps.store.rememberDelivery(source.id, id, source.dedupeTtlSeconds), 'remembering the delivery');
+    if (!fresh) {
+      logger.warn({ source: source.id, retry: header(request, 'x-atlassian-webhook-retry') ?? null }, 'jira webhook: replayed delivery rejected');
+      throw new TokenradiusError('SIGNATURE_INVALID', 'this Jira webhook delivery was already received (replay)');
+    }
+
+    const plan = planJiraWebhook(request.body, source, limits);
+    if (plan.kind === 'ignore') {
+      logger.debug({ source: source.id, event: plan.event ?? null, reason: plan.reason }, 'jira webhook: ignored');
+      return reply.status(200).send({ ok: true, ignored: plan.reason });
+    }
+    if (!deps.ingress) throw new TokenradiusError('QUEUE_UNAVAILABLE', 'this process does not run a pipeline (start it with workers or REDIS_URL)');
+    if (plan.kind === 'chunks') {
+      await withDeadline(deps.ingress.submitChunks(plan.chunks), 'enqueueing the issue text');
+      logger.info({ source: source.id, event: plan.event, issue: plan.issue, chunks: plan.chunks.length }, 'jira webhook: enqueued');
+      return reply.status(202).send({ ok: true, chunks: plan.chunks.length });
+    }
+    const job = await withDeadline(deps.ingress.requestPoll(source.id, { since: plan.since, reason: 'webhook' }), 'enqueueing the issue fetch');
+    logger.info({ source: source.id, event: plan.event, issue: plan.issue, job }, 'jira webhook: issue fetch enqueued');
+    return reply.status(202).send({ ok: true, fetch: plan.issue });
+  };
+}
+
+function lenientJson(raw: Buffer): unknown {
+  if (raw.length === 0) return undefined;
+  try {
+    return JSON.parse(raw.toString('utf8')) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+export const jiraWebhookRoutes: RoutePlugin = {
+  id: 'jira-webhook',
+  async register(app, deps) {
+    const jira = (deps.config?.sources ?? []).filter(isJiraSource);
+    const receiving = jira.filter((s) => s.webhookSecretEnv);
+    const single = receiving.length === 1 ? receiving[0] : undefined;
+    const opts = webhookRouteOptions(deps);
+    // Own body parsers: every body (any content type, invalid JSON included) reaches the handler as
+    // raw bytes, so an unsigned request is always a 401, never a parser error.
+    await app.register(async (child) => {
+      child.removeAllContentTypeParsers();
+      child.addContentTypeParser('*', { parseAs: 'buffer' }, (req, body, done) => {
+        const raw = body as Buffer;
+        req.rawBody = raw;
+        done(null, lenientJson(raw));
+      });
+      child.post('/webhooks/jira/:sourceId', opts, jiraWebhookHandler(deps, (request) => {
+        const id = (request.params as { sourceId?: unknown }).sourceId;
+        return jira.find((s) => s.id === id);
+      }));
+      child.post('/webhooks/jira', opts, jiraWebhookHandler(deps, () => single));
+    });
+  },
+};
