@@ -138,7 +138,7 @@ export async function startService(loaded: LoadedConfig, opts: ServiceOptions): 
 
 /**
  * Keep the process alive until SIGTERM / SIGINT, then shut down gracefully (workers finish or hand
- * back their jobs via `worker.close()`). A second signal exits at once.
+ * back their jobs via `worker.close()`). A second SIGINT exits at once.
  */
 export function runUntilSignal(service: RunningService): Promise<number> {
   const { logger } = service.deps;
@@ -146,8 +146,12 @@ export function runUntilSignal(service: RunningService): Promise<number> {
     let stopping = false;
     const onSignal = (signal: NodeJS.Signals) => {
       if (stopping) {
-        logger.warn({ signal }, 'second signal: exiting now');
-        process.exit(1);
+        // A second Ctrl-C means "now"; a repeated SIGTERM (supervisors resend) keeps the graceful stop.
+        if (signal === 'SIGINT') {
+          logger.warn({ signal }, 'second interrupt: exiting now');
+          process.exit(1);
+        }
+        return;
       }
       stopping = true;
       logger.info({ signal }, 'shutting down');

@@ -22,7 +22,7 @@ describe('act stage', () => {
   // One embedded store for the file (opening PGlite is slow); random fingerprints keep tests apart.
   beforeAll(async () => {
     store = await createPgliteStore({ dataDir: 'memory://' });
-  });
+  }, 120_000);
   afterAll(async () => {
     await store.close();
   });

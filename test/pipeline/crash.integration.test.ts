@@ -83,7 +83,7 @@ describe.skipIf(svc.skip)('crash and outage', () => {
   const cleanups: Array<() => Promise<void>> = [];
   afterAll(async () => {
     for (const c of cleanups.reverse()) await c().catch(() => undefined);
-  });
+  }, 120_000);
 
   async function fixture(redisUrl: string, queue: Record<string, unknown>) {
     const schema = testId('trcrash');
@@ -150,7 +150,7 @@ describe.skipIf(svc.skip)('crash and outage', () => {
     expect(findLeaks(await dumpStore(fx.store), tokens)).toEqual([]);
     expect(output.join('')).toContain('"msg":"workers started"');
     expect(findLeaks(output.join(''), tokens)).toEqual([]);
-  });
+  }, 300_000);
 
   it('Redis stopped and restarted mid-run: the run completes', async () => {
     const redis: RedisProcess = await startRedisProcess();
@@ -190,5 +190,5 @@ describe.skipIf(svc.skip)('crash and outage', () => {
     expect(await fx.producer.listFailed()).toEqual([]);
     expect(findLeaks(await dumpRedis(redis.url, '*'), tokens)).toEqual([]);
     expect(findLeaks(lines.join(''), tokens)).toEqual([]);
-  });
+  }, 300_000);
 });

@@ -11,7 +11,7 @@ describe('poll (backfill) stage', () => {
   let store: FindingStore;
   beforeAll(async () => {
     store = await createPgliteStore({ dataDir: 'memory://' });
-  });
+  }, 120_000);
   afterAll(async () => {
     await store.close();
   });

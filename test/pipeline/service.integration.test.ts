@@ -90,7 +90,7 @@ describe.skipIf(svc.skip)('service pipeline on BullMQ + PostgreSQL', () => {
     await c.connect();
     await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
     await c.end();
-  });
+  }, 120_000);
 
   it('stores every planted token once, polls a configured source, isolates a poison job, and leaks nothing', async () => {
     const folder = join(dataDir, 'share');
@@ -156,7 +156,7 @@ describe.skipIf(svc.skip)('service pipeline on BullMQ + PostgreSQL', () => {
     expect(findLeaks(logs.lines.join(''), all)).toEqual([]);
     // The tokens were kept sealed for revocation (not in clear).
     expect(await store.getSealedToken(fps[0]!)).toMatchObject({ keyId: key.id });
-  });
+  }, 240_000);
 });
 
 describe('service pipeline inline on embedded PGlite (no Redis, no PostgreSQL)', () => {
@@ -185,5 +185,5 @@ describe('service pipeline inline on embedded PGlite (no Redis, no PostgreSQL)',
     } finally {
       await service.close();
     }
-  });
+  }, 240_000);
 });
