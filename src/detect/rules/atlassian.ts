@@ -40,7 +40,14 @@ export const atlassianLegacyApiToken = patternRule({
   id: 'atlassian-legacy-api-token',
   name: 'Atlassian API token (legacy, unprefixed)',
   docs: 'https://developer.atlassian.com/cloud/jira/platform/basic-auth-for-rest-apis/',
-  keywords: ['jira', 'confluence', 'atlassian'],
+  // Not the bare product names: "jira" occurs thousands of times in a Jira export; the variable
+  // names that hold a token are rare.
+  keywords: [
+    'jira_api', 'jira-api', 'jiraapi', 'jira_token', 'jira-token', 'jiratoken',
+    'confluence_api', 'confluence-api', 'confluenceapi', 'confluence_token', 'confluence-token', 'confluencetoken',
+    'atlassian_api', 'atlassian-api', 'atlassianapi', 'atlassian_token', 'atlassian-token', 'atlassiantoken',
+    'api_token',
+  ],
   reach: { privilege: 'admin', scope: 'Jira and Confluence Cloud as the user', lifetime: 'unbounded' },
   priority: -1,
   pattern: LEGACY,
@@ -51,7 +58,7 @@ export const atlassianLegacyApiToken = patternRule({
   examples: () => {
     const t = randomBody(ALNUM, 24).replace(/^(.)(.)(.)/, 'a1B');
     return {
-      match: [`JIRA_API_TOKEN=${t}`, `confluence:\n  api_token: "${t}"`],
+      match: [`JIRA_API_TOKEN=${t}`, `confluence:\n  api_token: "${t}"`, `jiraToken = '${t}'`],
       ignore: ['JIRA_API_TOKEN=yourJiraApiTokenGoesHere1', 'jira_project_key=ABCDEFGHIJKLMNOPQRSTUVWX', `api_token=${t}`, 'JIRA_TOKEN=${JIRA_TOKEN}'],
     };
   },

@@ -124,7 +124,9 @@ function sasAt(text: string, sigPos: number): { secret: string; start: number; e
   // An HMAC-SHA256 in base64: 43 characters + `=`.
   if (!/^[A-Za-z0-9+/]{43}=$/.test(decoded) || isPlaceholder(decoded.slice(0, 43)) || looksRedacted(token) || shannonEntropy(decoded) < 4) return undefined;
   const context: Record<string, string> = {};
-  const url = /https?:\/\/([A-Za-z0-9.-]{3,253})[^\s?"'<>]{0,2000}$/.exec(text.slice(Math.max(0, s - 2100), s));
+  // The resource URL in front of the `?`, when there is one: its host names the storage account.
+  const qmark = text[s - 1] === '?' ? s - 1 : s;
+  const url = /https?:\/\/([A-Za-z0-9.-]{3,253})[^\s?"'<>]{0,2000}$/.exec(text.slice(Math.max(0, qmark - 2100), qmark));
   if (url) context.host = url[1]!;
   const se = params.get('se');
   if (se) {

@@ -20,7 +20,7 @@ import { guardedFind } from './kit.js';
 
 const PLACEHOLDER_PASSWORD =
   /^(?:pass|passwd|pwd|pw|secret|test|testing|tester|example|admin|administrator|root|toor|postgres|postgresql|mysql|mariadb|mongo|mongodb|redis|rabbitmq|guest|default|user|username|foo|bar|foobar|baz|qwerty|letmein|123456|1234|12345678|abc123|p@ssw0rd|s3cret|hunter2|xyz|none|null|empty|dummy|sample|demo|dev|local)$/i;
-const PLACEHOLDER_PASSWORD_PART = /password|passwd|changeme|change_me|changeit|placeholder|example|your[_-]?pass|my[_-]?pass|secret[_-]?here|xxx|\*\*\*/i;
+const PLACEHOLDER_PASSWORD_PART = /p[a@4]ss?w[o0]rd|passwd|s3cr3t|changeme|change_me|changeit|placeholder|example|your[_-]?pass|my[_-]?pass|secret[_-]?here|xxx|\*\*\*/i;
 const TEMPLATE = /^[$%:]|\$\{|\{\{|\$\(|<[^>]{0,40}>|^\{[^}]{0,40}\}$|%s|%\([a-z_]+\)s/i;
 const PLACEHOLDER_HOST = /^(?:host|hostname|your[_-]?host|server|servername|db[_-]?host|dbhost|database[_-]?host|<[^>]*>|\$\{?[A-Z_]+\}?|\{\{.*\}\}|\.\.\.)$|(?:^|\.)example\.(?:com|org|net)$|\.example$|\.invalid$/i;
 const LOOPBACK = /^(?:localhost|127(?:\.\d{1,3}){3}|0\.0\.0\.0|\[?::1\]?|host\.docker\.internal)$/i;

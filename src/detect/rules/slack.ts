@@ -7,7 +7,6 @@
 import { ALNUM, DIGITS, HEX, UPPER_ALNUM, placements, randomBody, redactedForms } from './gen.js';
 import { around, patternRule, unescapeJsonSlashes } from './kit.js';
 
-const TOKEN_DOCS = 'https://docs.slack.dev/authentication/tokens';
 const lastSegment = (s: string): string => s.slice(s.lastIndexOf('-') + 1);
 const ids = (n: number): string => `${randomBody('123456789', 1)}${randomBody(DIGITS, n - 1)}`;
 
@@ -118,12 +117,13 @@ export const slackLegacyToken = patternRule({
   },
 });
 
+// https://docs.slack.dev/authentication/tokens — xoxc-{team}-{user}-{install}-{64 hex} (browser client token, observed).
 const CLIENT = /(?<![A-Za-z0-9_-])xoxc-[0-9]{8,14}-[0-9]{8,14}-[0-9]{8,14}-[A-Za-z0-9]{32,80}(?![A-Za-z0-9_-])/g;
-// The `d` cookie is URL-encoded base64 (`%2F`, `%2B`, `%3D`) as the browser sends it.
+// https://docs.slack.dev/authentication/tokens — the `d` cookie `xoxd-…`, URL-encoded base64 (`%2F`, `%2B`, `%3D`) as the browser sends it.
 const COOKIE = /(?<![A-Za-z0-9_-])xoxd-[A-Za-z0-9%+/=_-]{40,600}/g;
 const PAIR_REACH = 1024;
 
-// https://github.com/emptyhammond/SlackPirate/issues/61 (observed) — xoxc-{team}-{user}-{install}-{64 hex}, used with the `d` cookie.
+// The browser client token, used together with the `d` cookie (shape observed; see SlackPirate issue 61).
 export const slackClientToken = patternRule({
   id: 'slack-client-token',
   name: 'Slack browser client token (xoxc)',
@@ -144,7 +144,7 @@ export const slackClientToken = patternRule({
   },
 });
 
-// https://github.com/emptyhammond/SlackPirate/issues/61 (observed) — `d=xoxd-…` session cookie.
+// The `d` session cookie of a Slack web session (shape observed; see SlackPirate issue 61).
 export const slackSessionCookie = patternRule({
   id: 'slack-session-cookie',
   name: 'Slack session cookie (xoxd)',
@@ -173,8 +173,8 @@ function decodeURIComponentSafe(s: string): string {
   }
 }
 
-// https://docs.slack.dev/messaging/sending-messages-using-incoming-webhooks — hooks.slack.com/services/T…/B…/{24 random};
-// also workflow (`/workflows/`) and trigger (`/triggers/`) webhooks. JSON exports escape `/` as `\/`.
+// Also workflow (`/workflows/`) and trigger (`/triggers/`) webhooks; JSON exports escape `/` as `\/`.
+// https://docs.slack.dev/messaging/sending-messages-using-incoming-webhooks — hooks.slack.com/services/T…/B…/{24 random}.
 const WEBHOOK =
   /https?:\\?\/\\?\/hooks\.slack\.com\\?\/(?:services\\?\/T[A-Z0-9]{8,12}\\?\/B[A-Z0-9]{8,12}\\?\/[A-Za-z0-9]{23,32}|workflows\\?\/T[A-Z0-9]{8,12}\\?\/A[A-Z0-9]{8,12}\\?\/[0-9]{12,22}\\?\/[A-Za-z0-9]{23,40}|triggers\\?\/T[A-Z0-9]{8,12}\\?\/[0-9]{12,22}\\?\/[A-Za-z0-9]{23,40})(?![A-Za-z0-9])/g;
 

@@ -2,8 +2,8 @@
 import { BASE64URL, DIGITS, placements, randomBody } from './gen.js';
 import { patternRule } from './kit.js';
 
-// https://core.telegram.org/bots/api#authorizing-your-bot — `123456789:AA…` (bot id, colon, 35-char secret starting AA).
 // In Bot API URLs the token directly follows `/bot`.
+// https://core.telegram.org/bots/api#authorizing-your-bot — `123456789:AA…` (bot id, colon, 35-char secret starting AA).
 const TOKEN = /(?:(?<=\/bot)|(?<![A-Za-z0-9_:-]))[0-9]{8,10}:AA[A-Za-z0-9_-]{33}(?![A-Za-z0-9_-])/g;
 
 export const telegramBotToken = patternRule({

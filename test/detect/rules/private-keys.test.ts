@@ -103,7 +103,7 @@ describe('gcp-service-account-key', () => {
     expect(sa[0]!.secret).toBe(pem);
     expect(generic[0]!.secret).toBe(pem);
     expect([sa[0]!.start, sa[0]!.end]).toEqual([generic[0]!.start, generic[0]!.end]);
-    expect(gcpServiceAccountKey.priority).toBeGreaterThan(privateKey.priority ?? 0);
+    expect(gcpServiceAccountKey.priority).toBeGreaterThan((privateKey as Detector).priority ?? 0);
     expect(sa[0]!.context).toMatchObject({ projectId: 'acme-prod', clientEmail: 'deployer@acme-prod.iam.gserviceaccount.com', keyType: 'pkcs8' });
     expect(sa[0]!.context!.privateKeyId).toMatch(/^[0-9a-f]{40}$/);
     // The same key pasted as a bare PEM has the same fingerprint.

@@ -35,7 +35,7 @@ describe('every rule on hostile input', () => {
     for (const r of credentialRules) {
       for (const k of r.keywords) {
         const text = `${k}A1b2C3d4e5-_.`.repeat(Math.ceil(50_000 / (k.length + 14)));
-        expect(r.find(text).length <= MAX_MATCHES_PER_RULE, r.id).toBe(true);
+        expect([...r.find(text)].length <= MAX_MATCHES_PER_RULE, r.id).toBe(true);
       }
     }
   });
