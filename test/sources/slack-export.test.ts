@@ -152,6 +152,17 @@ describe('Slack export zip safety', () => {
     );
     expect(small.notices.map((n) => n.message)).toEqual([expect.stringContaining('total limit')]);
     expect(small.chunks).toHaveLength(1);
+
+    const capped = await scanZip(
+      [
+        { name: 'general/2024-01-01.json', data: Buffer.from(JSON.stringify([{ ts: '1.1', text: 'x'.repeat(5000) }])) },
+        { name: 'general/2024-01-02.json', data: day(ok) },
+      ],
+      undefined,
+      scanOptions({ maxJsonBytes: 1000 }),
+    );
+    expect(capped.notices).toEqual([expect.objectContaining({ reason: 'unsafe', code: 'ARCHIVE_UNSAFE', message: expect.stringContaining('per-entry limit') })]);
+    expect(findAll(capped.chunks, ok)).toHaveLength(1);
   });
 
   it('skips a malformed day file with a notice and keeps going', async () => {

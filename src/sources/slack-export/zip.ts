@@ -5,7 +5,7 @@
  *
  * Per entry (the entry is refused with a typed error, the other entries stay readable):
  * - a name that is absolute, has a drive letter, a NUL or a `..` segment ⇒ ARCHIVE_UNSAFE;
- * - declared size over `maxEntryBytes` ⇒ INPUT_TOO_LARGE; over 1 MiB and expanding more than
+ * - declared size over `maxEntryBytes` ⇒ ARCHIVE_UNSAFE; over 1 MiB and expanding more than
  *   `maxRatio` times its compressed size (zip bomb) ⇒ ARCHIVE_UNSAFE;
  * - the archive's running total over `maxTotalBytes` ⇒ ARCHIVE_UNSAFE (overlapping-entry bombs);
  * - encrypted or unsupported compression ⇒ INPUT_UNREADABLE; data that does not inflate or does
@@ -88,7 +88,9 @@ export async function* zipEntries(zipPath: string, limits: ZipLimits): AsyncGene
         read: async () => {
           if (unsafe) throw new TokenradiusError('ARCHIVE_UNSAFE', `refused zip entry: ${unsafe}`, { details: { path: zipPath, reason: unsafe } });
           if (entry.uncompressedSize > limits.maxEntryBytes) {
-            throw new TokenradiusError('INPUT_TOO_LARGE', `zip entry is ${entry.uncompressedSize} bytes, over the limit (${limits.maxEntryBytes})`, { details: { path: display } });
+            throw new TokenradiusError('ARCHIVE_UNSAFE', `refused zip entry: ${entry.uncompressedSize} bytes uncompressed, over the per-entry limit (${limits.maxEntryBytes})`, {
+              details: { path: display, reason: 'entry size' },
+            });
           }
           if (entry.uncompressedSize > RATIO_FLOOR && entry.uncompressedSize / Math.max(1, entry.compressedSize) > limits.maxRatio) {
             throw new TokenradiusError('ARCHIVE_UNSAFE', `refused zip entry: expands ${Math.round(entry.uncompressedSize / Math.max(1, entry.compressedSize))}x (limit ${limits.maxRatio}x, zip bomb?)`, {
