@@ -51,7 +51,8 @@ export function buildProfile(input: BuildProfileInput, opts: ScoreOptions): Toke
   const genericReader = issuerFamilies.find((f) => f.id === 'generic');
   const overlayReaders = issuerFamilies.filter((f) => f.kind === 'claims' && safeMatch(() => f.matches(fi)));
   const primary = primaryReader ? safeRead(() => primaryReader.read(fi)) : undefined;
-  const base = genericReader ? safeRead(() => genericReader.read(fi)) : undefined;
+  // The generic reading fills gaps (tenants, client, subject) even when a family matched.
+  const base = genericReader ? safeRead(() => genericReader.read(primary?.privileges !== undefined ? { ...fi, skipPrivileges: true } : fi)) : undefined;
   const overlays = overlayReaders.map((r) => safeRead(() => r.read(fi))).filter((f): f is FamilyFacts => f !== undefined);
   const ordered = [primary, ...overlays, base].filter((f): f is FamilyFacts => f !== undefined);
 

@@ -49,7 +49,10 @@ function escapeRe(s: string): string {
 
 export interface CompiledVocab {
   opts: ScoreOptions;
-  levels: Array<{ level: PrivilegeLevel; matchers: Matcher[] }>;
+  /** Single-word patterns of every level: word → the highest level listing it. */
+  levelWords: Map<string, { level: PrivilegeLevel; pattern: string }>;
+  /** Whole-name patterns, highest level first. */
+  levelGlobs: Array<{ level: PrivilegeLevel; matcher: Matcher }>;
   overrides: Array<{ level: PrivilegeLevel; matcher: Matcher }>;
   entraRoles: Map<string, { name: string; level: PrivilegeLevel }>;
   graphPermissions: Map<string, PrivilegeLevel>;
@@ -62,9 +65,30 @@ export interface CompiledVocab {
   piiClaims: Set<string>;
   secretClaims: Set<string>;
   notSecretClaims: Set<string>;
+  /** Memo of `levelOf` (scope and role names repeat across tokens); bounded. */
+  levelMemo: Map<string, { level: PrivilegeLevel; why: string }>;
 }
 
+const LEVEL_MEMO_MAX = 5000;
+
 const cache = new WeakMap<ScoreOptions, CompiledVocab>();
+
+const LEVELS_HIGH_FIRST = ['owner', 'admin', 'write', 'read'] as const;
+
+/** Words go into one map (a name is levelled with one lookup per segment); globs stay a list. */
+function compileLevels(levels: ScoreOptions['vocab']['levels']): Pick<CompiledVocab, 'levelWords' | 'levelGlobs'> {
+  const levelWords = new Map<string, { level: PrivilegeLevel; pattern: string }>();
+  const levelGlobs: Array<{ level: PrivilegeLevel; matcher: Matcher }> = [];
+  for (const level of LEVELS_HIGH_FIRST) {
+    for (const pattern of levels[level]) {
+      if (WORD.test(pattern)) {
+        const word = pattern.toLowerCase();
+        if (!levelWords.has(word)) levelWords.set(word, { level, pattern });
+      } else levelGlobs.push({ level, matcher: compileWholeName(pattern) });
+    }
+  }
+  return { levelWords, levelGlobs };
+}
 
 export function compileVocab(opts: ScoreOptions): CompiledVocab {
   const hit = cache.get(opts);
@@ -72,7 +96,7 @@ export function compileVocab(opts: ScoreOptions): CompiledVocab {
   const v = opts.vocab;
   const compiled: CompiledVocab = {
     opts,
-    levels: (['owner', 'admin', 'write', 'read'] as const).map((level) => ({ level, matchers: v.levels[level].map(compilePattern) })),
+    ...compileLevels(v.levels),
     overrides: v.overrides.map((o) => ({ level: o.level, matcher: compilePattern(o.pattern) })),
     entraRoles: new Map(v.entraDirectoryRoles.map((r) => [r.id.toLowerCase(), { name: r.name, level: r.level }])),
     graphPermissions: new Map(v.graphAppPermissions.map((p) => [p.name.toLowerCase(), p.level])),
@@ -87,6 +111,7 @@ export function compileVocab(opts: ScoreOptions): CompiledVocab {
     piiClaims: new Set(opts.overEnrichment.piiClaims.map((s) => s.toLowerCase().replace(/[^a-z0-9]/g, ''))),
     secretClaims: new Set(opts.overEnrichment.secretClaims.map((s) => s.toLowerCase().replace(/[^a-z0-9]/g, ''))),
     notSecretClaims: new Set(opts.overEnrichment.notSecretClaims.map((s) => s.toLowerCase().replace(/[^a-z0-9]/g, ''))),
+    levelMemo: new Map(),
   };
   cache.set(opts, compiled);
   return compiled;
@@ -102,15 +127,34 @@ export function isWildcardName(name: string): boolean {
  * whose vocabulary matches, else `unknownLevel`. `why` says which rule decided.
  */
 export function levelOf(name: string, vocab: CompiledVocab): { level: PrivilegeLevel; why: string } {
+  const memo = vocab.levelMemo.get(name);
+  if (memo !== undefined) return memo;
+  const result = computeLevel(name, vocab);
+  if (vocab.levelMemo.size >= LEVEL_MEMO_MAX) vocab.levelMemo.clear();
+  vocab.levelMemo.set(name, result);
+  return result;
+}
+
+function computeLevel(name: string, vocab: CompiledVocab): { level: PrivilegeLevel; why: string } {
   if (isWildcardName(name)) return { level: 'owner', why: 'wildcard: grants every permission' };
   const lower = name.toLowerCase();
   const segs = new Set(segments(name));
   for (const o of vocab.overrides) {
     if (o.matcher.testSplit(name, lower, segs)) return { level: o.level, why: `override '${o.matcher.pattern}'` };
   }
-  for (const { level, matchers } of vocab.levels) {
-    for (const m of matchers) if (m.testSplit(name, lower, segs)) return { level, why: `${level} vocabulary '${m.pattern}'` };
+  let best: { level: PrivilegeLevel; pattern: string } | undefined;
+  for (const token of [lower, ...segs]) {
+    const hit = vocab.levelWords.get(token);
+    if (hit !== undefined && (best === undefined || levelRank(hit.level) > levelRank(best.level))) best = hit;
   }
+  for (const g of vocab.levelGlobs) {
+    if (best !== undefined && levelRank(g.level) <= levelRank(best.level)) break;
+    if (g.matcher.test(name)) {
+      best = { level: g.level, pattern: g.matcher.pattern };
+      break;
+    }
+  }
+  if (best !== undefined) return { level: best.level, why: `${best.level} vocabulary '${best.pattern}'` };
   return { level: vocab.opts.vocab.unknownLevel, why: `not in the vocabulary; assumed ${vocab.opts.vocab.unknownLevel}` };
 }
 

@@ -38,7 +38,7 @@ export const generic: IssuerFamilyReader = {
       ...(sub !== undefined ? { subject: sub } : {}),
       ...(clientId !== undefined ? { clientId } : {}),
       tenants: genericTenants(c),
-      privileges: standardPrivileges(c, input.vocab),
+      privileges: input.skipPrivileges === true ? [] : standardPrivileges(c, input.vocab),
     };
   },
 };

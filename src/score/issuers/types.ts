@@ -24,6 +24,8 @@ export interface FamilyInput {
   issuerHost?: string;
   audiences: string[];
   vocab: CompiledVocab;
+  /** Set when another family already read the privileges: skip levelling them again. */
+  skipPrivileges?: boolean;
 }
 
 export interface EnvironmentHint {
