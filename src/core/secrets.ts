@@ -127,6 +127,8 @@ export function redact(secret: string): string {
   const prefix = FAMILY_PREFIX.exec(secret)?.[0] ?? '';
   const visibleHead = Math.min(4, Math.max(0, Math.floor((len - prefix.length) / 8)));
   const head = secret.slice(0, prefix.length + visibleHead);
-  const tail = len >= 20 ? secret.slice(-4) : '';
+  // A connection string may end in its password (`…;Password=hunter2`, JDBC `?password=…`):
+  // then the tail would be part of the password, so show none.
+  const tail = len >= 20 && !/(?:password|passwd|pwd|secret|sig|token|key)\s*=/i.test(secret) ? secret.slice(-4) : '';
   return `${head}…${tail}[${len} chars]`;
 }

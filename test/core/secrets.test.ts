@@ -52,3 +52,14 @@ describe('redact', () => {
     expect(redact(pem)).toMatch(/^-----BEGIN RSA PRIVATE KEY-----…\[\d+ chars\]$/);
   });
 });
+
+describe('redact connection strings', () => {
+  it('shows no tail when the secret carries a password= parameter', () => {
+    const pw = randomBytes(8).toString('hex');
+    for (const s of [`jdbc:postgresql://db.example:5432/app?user=app&password=${pw}`, `Server=db;Database=app;User Id=app;Password=${pw}`]) {
+      const r = redact(s);
+      expect(r).not.toContain(pw.slice(-4));
+      expect(r).toContain(`[${s.length} chars]`);
+    }
+  });
+});
