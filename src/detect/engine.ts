@@ -255,31 +255,41 @@ export function createEngine(detectors: readonly Detector[], opts: EngineOptions
     }
   }
 
+  const alwaysRun = compiled.filter((c) => c.always);
+
   function scan(text: string): Match[] {
     if (typeof text !== 'string' || text.length === 0) return [];
     const out: Match[] = [];
     try {
       const hits = prefilter.scan(text);
-      const spans: Array<number[] | undefined> = new Array(compiled.length);
-      for (let k = 0; k < hits.length; k += 2) {
-        const kw = hits[k]!;
-        const start = hits[k + 1]!;
-        const end = start + kwLength[kw]!;
-        for (const di of kwDetectors[kw]!) (spans[di] ??= []).push(start, end);
-      }
-      for (let di = 0; di < compiled.length; di++) {
-        const c = compiled[di]!;
-        const s = spans[di];
-        if (c.always || (s && c.whole)) {
-          run(c, text, 0, text.length, out);
-        } else if (s) {
-          const w = windowsFor(text, s, c.before, c.after);
-          for (let k = 0; k < w.length; k += 2) run(c, text, w[k]!, w[k + 1]!, out);
+      if (hits.length > 0) {
+        // Keyword spans per detector, only for the detectors that were hit (most are not).
+        const spans = new Map<number, number[]>();
+        for (let k = 0; k < hits.length; k += 2) {
+          const kw = hits[k]!;
+          const start = hits[k + 1]!;
+          const end = start + kwLength[kw]!;
+          for (const di of kwDetectors[kw]!) {
+            const s = spans.get(di);
+            if (s) s.push(start, end);
+            else spans.set(di, [start, end]);
+          }
+        }
+        // Registry order, so a detector's matches do not depend on which others were hit.
+        for (const di of [...spans.keys()].sort((a, b) => a - b)) {
+          const c = compiled[di]!;
+          if (c.whole) run(c, text, 0, text.length, out);
+          else {
+            const w = windowsFor(text, spans.get(di)!, c.before, c.after);
+            for (let k = 0; k < w.length; k += 2) run(c, text, w[k]!, w[k + 1]!, out);
+          }
         }
       }
+      for (const c of alwaysRun) run(c, text, 0, text.length, out);
     } catch {
       // An engine bug must not take a worker down; whatever was found so far is still reported.
     }
+    if (out.length === 0) return out;
     try {
       return resolveOverlaps(out, priorityOf);
     } catch {
