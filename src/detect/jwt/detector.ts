@@ -111,8 +111,9 @@ function continuationStart(text: string, nextLine: number, marker: string): numb
   let i = nextLine;
   while (isSpace(text.charCodeAt(i))) i++;
   if (marker !== '') {
-    if (!text.startsWith(marker, i)) return -1;
-    i += marker.length;
+    // Diff, quote and comment markers repeat on every line; a list bullet (`*`) does not.
+    if (text.startsWith(marker, i)) i += marker.length;
+    else if (marker !== '*') return -1;
     while (isSpace(text.charCodeAt(i))) i++;
   }
   const cls = classOf(text.charCodeAt(i));

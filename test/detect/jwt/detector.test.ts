@@ -209,6 +209,21 @@ describe('jwt detector: placements', () => {
     expect(only(diff).secret).toBe(t);
   });
 
+  it('joins a token wrapped inside a markdown list item', async () => {
+    const t = await signJwt(claims(), { alg: 'RS256' });
+    const [first, ...rest] = t.match(/.{1,64}/g)!;
+    const text = `* token: ${first}\n${rest.map((l) => '  ' + l).join('\n')}\n* next item`;
+    expect(only(text).secret).toBe(t);
+  });
+
+  it('does not join across a change of diff marker', async () => {
+    const t = await signJwt(claims(), { alg: 'HS256' });
+    const [h, p, s] = t.split('.') as [string, string, string];
+    // the removed line holds a cut-off token; the added line is something else
+    const found = findJwts(`-token: ${h}.${p}\n+${s}`);
+    expect(found).toEqual([]);
+  });
+
   it('keeps two tokens on consecutive lines apart', async () => {
     const a = await signJwt({ sub: 'a' }, { alg: 'HS256' });
     const b = await signJwt({ sub: 'b' }, { alg: 'RS256' });
