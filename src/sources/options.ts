@@ -69,11 +69,12 @@ export const ScanOptionsSchema = z
       ctx.addIssue({ code: 'custom', path: ['chunkOverlapBytes'], message: 'must be at most a quarter of chunkBytes' });
     }
   })
-  .default({
+  // a function: every parse gets its own arrays
+  .default(() => ({
     ...SCAN_DEFAULTS,
     excludePaths: [],
     jiraCustomFields: [],
-  });
+  }));
 export type ScanOptions = z.infer<typeof ScanOptionsSchema>;
 export type ScanOptionsInput = z.input<typeof ScanOptionsSchema>;
 
