@@ -22,8 +22,18 @@ export function own(o: unknown, key: string): unknown {
   return Object.prototype.hasOwnProperty.call(o, key) ? (o as Record<string, unknown>)[key] : undefined;
 }
 
+/**
+ * Control characters (C0, C1) and bidirectional overrides replaced by U+FFFD: a crafted claim must
+ * not be able to drive a responder's terminal (ANSI escapes) or reorder what an alert shows
+ * (Trojan Source-style bidi controls) once it is copied into a profile or a reason.
+ */
+export function clean(s: string): string {
+  return s.replace(/[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '\ufffd');
+}
+
+/** Bounded and cleaned: every claim string the scorer keeps goes through here. */
 export function cut(s: string, max = MAX_STRING): string {
-  return s.length > max ? s.slice(0, max) + '…' : s;
+  return clean(s.length > max ? s.slice(0, max) + '…' : s);
 }
 
 /** A non-empty string claim, bounded; numbers are accepted as their decimal form (ids). */

@@ -9,7 +9,7 @@
  */
 import type { MaskedClaim } from '../core/types.js';
 import type { TokenProfile } from '../core/profile.js';
-import { isObject, normaliseKey, type Json } from './claims.js';
+import { clean, isObject, normaliseKey, type Json } from './claims.js';
 import type { CompiledVocab } from './vocab.js';
 
 export type OverEnrichment = TokenProfile['overEnrichment'][number];
@@ -51,7 +51,7 @@ function lastKey(path: string): string {
 const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 /** The masker's path format, so both readings of one claim agree. */
 function childPath(path: string, key: string): string {
-  const k = key.length > 100 ? key.slice(0, 100) : key;
+  const k = clean(key.length > 100 ? key.slice(0, 100) : key);
   if (IDENT.test(k)) return path === '' ? k : `${path}.${k}`;
   return `${path}[${JSON.stringify(k)}]`;
 }

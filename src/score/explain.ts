@@ -4,6 +4,7 @@
  * Shared by `tokenradius inspect` and any text report.
  */
 import type { BlastRadius } from '../core/types.js';
+import { clean } from './claims.js';
 
 export interface FactorBarOptions {
   /** Points per bar cell (default 2). */
@@ -25,7 +26,7 @@ export function renderFactors(br: BlastRadius, o: FactorBarOptions = {}): string
   const barWidth = o.maxCells ?? 25;
   const lines = br.factors.map((f) => {
     const pts = (f.points > 0 ? '+' : f.points < 0 ? '' : ' ') + String(f.points);
-    return `  ${f.id.padEnd(idWidth)} ${pts.padStart(4)}  ${factorBar(f.points, o).padEnd(barWidth)}  ${f.reason}`;
+    return `  ${clean(f.id).padEnd(idWidth)} ${pts.padStart(4)}  ${factorBar(f.points, o).padEnd(barWidth)}  ${clean(f.reason)}`;
   });
   lines.push(`  ${'='.padEnd(idWidth, '=')} ${String(br.score).padStart(4)}  ${br.severity}`);
   return lines;

@@ -118,6 +118,13 @@ describe('tokenradius inspect (in-process)', () => {
     expect(sd.notes.join(' ')).toMatch(/SD-JWT with 1 disclosure/);
   });
 
+  it('claims cannot drive the terminal: escape sequences and bidi overrides are neutralised', async () => {
+    const token = fakeSignedJwt({ iss: 'https://as.acme.io', sub: '\u001b[2J\u001b]8;;https://evil.example\u0007click\u202eevil', scope: 'read \u001b[31mwrite', tenant: 'a\u2066b', exp: inHours(1) });
+    const r = await inspect('-', {}, token);
+    expect(r.code).toBe(0);
+    expect(r.out).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
+  });
+
   it('a token given as an argument works, with a note about shell history', async () => {
     const token = fakeSignedJwt({ iss: 'https://as.acme.io', sub: 'u', scope: 'read', exp: inHours(1) });
     const r = await inspect(token);

@@ -131,6 +131,19 @@ describe('scoring properties', () => {
     );
   });
 
+  it('no control characters or bidi overrides reach a profile or a reason', () => {
+    const nasty = fc.string({ unit: fc.constantFrom('a', ':', '/', '\u001b', '[', '3', '1', 'm', '\u0007', '\u202e', '\u2066', '\r', '\n', '\u009b', '*') }, { maxLength: 12 });
+    const walk = (v: unknown): string[] => (typeof v === 'string' ? [v] : Array.isArray(v) ? v.flatMap(walk) : v && typeof v === 'object' ? [...Object.keys(v), ...Object.values(v)].flatMap(walk) : []);
+    fc.assert(
+      fc.property(fc.dictionary(fc.oneof(fc.constantFrom('iss', 'sub', 'scope', 'roles', 'tid', 'aud', 'env', 'act', 'email', 'client_secret'), nasty), fc.oneof(nasty, fc.array(nasty, { maxLength: 3 }), fc.record({ sub: nasty })), { maxKeys: 8 }), (claims) => {
+        const profile = buildProfile({ header: { alg: 'RS256' }, claims, now: NOW }, DEFAULTS);
+        const br = scoreFinding({ kind: 'jwt', rule: 'jwt', profile, liveness: { state: 'unknown', checkedBy: [] }, exposures: [] }, DEFAULTS, NOW);
+        for (const s of [...walk(profile), ...walk(br)]) expect(s).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('hostile claims: deep nesting, huge arrays, __proto__ — no throw, no prototype pollution, bounded output', () => {
     let deep: Record<string, unknown> = { scope: 'admin' };
     for (let i = 0; i < 5000; i++) deep = { act: deep, nested: { x: i } };

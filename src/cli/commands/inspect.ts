@@ -24,6 +24,7 @@ import type { BlastRadius, Liveness, MaskedClaim } from '../../core/types.js';
 import { allDetectors, createDefaultEngine, decodeJwt, type Match } from '../../detect/index.js';
 import { maskClaims } from '../../detect/jwt/mask.js';
 import type { CredentialReach, DecodedJwt } from '../../detect/types.js';
+import { clean } from '../../score/claims.js';
 import { redactFlagged } from '../../score/enrichment.js';
 import { buildProfile } from '../../score/profile.js';
 import { scoreFinding } from '../../score/score.js';
@@ -297,7 +298,8 @@ export function renderInspectText(r: InspectReport, now: Date): string {
     out.push('');
     for (const n of r.notes) out.push(`note: ${n}`);
   }
-  return out.join('\n') + '\n';
+  // Claim-derived text is printed to a responder's terminal: no escape sequences, no bidi tricks.
+  return out.map((line) => clean(line)).join('\n') + '\n';
 }
 
 export async function runInspect(arg: string | undefined, rawOpts: InspectCliOptions, io: CliIo = processIo(), deps: InspectDeps = {}): Promise<number> {
