@@ -81,12 +81,19 @@ export function completeBranch(prev: BranchCursor | undefined, target: string, l
 }
 
 /** The stream cursor once this item version is handed on. */
+/** The `updated` ms of a `<id>@<ms>` key (0 when unreadable, so it expires first). */
+function msOf(k: string): number {
+  const ms = Number(k.slice(k.lastIndexOf('@') + 1));
+  return Number.isFinite(ms) ? ms : 0;
+}
+
 export function advanceUpdated(c: UpdatedCursor, key: string, updatedMs: number, overlapMs: number): UpdatedCursor {
   const updated = Math.max(c.updated ?? 0, updatedMs);
   const floor = updated - overlapMs - 1000;
-  const seen = [...c.seen.filter((k) => k !== key), key].filter((k) => {
-    const ms = Number(k.slice(k.lastIndexOf('@') + 1));
-    return Number.isFinite(ms) && ms >= floor;
-  });
+  // Versions arrive (nearly) in `updated` order: append, and drop expired ones from the front.
+  const seen = c.seen.includes(key) ? [...c.seen] : [...c.seen, key];
+  let drop = 0;
+  while (drop < seen.length && msOf(seen[drop]!) < floor) drop += 1;
+  if (drop > 0) seen.splice(0, drop);
   return { v: 1, updated, seen: seen.length > MAX_SEEN ? seen.slice(seen.length - MAX_SEEN) : seen };
 }

@@ -54,12 +54,19 @@ export function versionKey(issueId: string, updatedMs: number): string {
  * The cursor once this issue version is handed on: `updated` moves forward, `seen` keeps the
  * versions that a later window (`updated − overlap`, floored to the minute) can return again.
  */
+/** The `updated` ms of a `<id>@<ms>` key (0 when unreadable, so it expires first). */
+function msOf(k: string): number {
+  const ms = Number(k.slice(k.lastIndexOf('@') + 1));
+  return Number.isFinite(ms) ? ms : 0;
+}
+
 export function advanceJiraCursor(c: JiraCursor, key: string, updatedMs: number, overlapMs: number): JiraCursor {
   const updated = Math.max(c.updated ?? 0, updatedMs);
   const floor = updated - overlapMs - 60_000;
-  const seen = [...c.seen.filter((k) => k !== key), key].filter((k) => {
-    const ms = Number(k.slice(k.lastIndexOf('@') + 1));
-    return Number.isFinite(ms) && ms >= floor;
-  });
+  // Versions arrive (nearly) in `updated` order: append, and drop expired ones from the front.
+  const seen = c.seen.includes(key) ? [...c.seen] : [...c.seen, key];
+  let drop = 0;
+  while (drop < seen.length && msOf(seen[drop]!) < floor) drop += 1;
+  if (drop > 0) seen.splice(0, drop);
   return { v: 1, updated, seen: seen.length > MAX_SEEN ? seen.slice(seen.length - MAX_SEEN) : seen };
 }
