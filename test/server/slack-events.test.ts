@@ -114,6 +114,9 @@ describe('Slack Events API route', () => {
       ['garbage signature', { ...valid, 'x-slack-signature': 'v0=zz' }, body],
       ['unsigned invalid JSON', { 'content-type': 'application/json' }, '{"type":'],
       ['unsigned form body', { 'content-type': 'application/x-www-form-urlencoded' }, 'payload=%7B%7D'],
+      ['unsigned text body', { 'content-type': 'text/plain' }, body],
+      ['no content type', {}, body],
+      ['empty body', {}, ''],
     ];
     for (const [what, headers, payload] of cases) {
       const res = await post(a, payload, headers);

@@ -56,7 +56,8 @@ export interface SlackSource extends Source {
 }
 
 type State = Omit<ChannelCursor, 'v'>;
-type Ev = { chunk: Chunk } | { checkpoint: State };
+/** What a channel walk produces: chunks, resume points, and a tick per message read (progress). */
+type Ev = { chunk: Chunk } | { checkpoint: State } | { message: true };
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -131,11 +132,14 @@ export function createSlackSource(config: SlackSourceConfig, deps: SlackSourceDe
               cursor = encodeChannelCursor(ev.checkpoint);
               continue;
             }
+            if ('message' in ev) {
+              items += 1;
+              opts.onProgress?.({ bytes, items });
+              continue;
+            }
             if (held) yield track ? { chunk: held, cursor, scope: ch.id } : { chunk: held, cursor: '' };
             held = ev.chunk;
-            items += 1;
             bytes += ev.chunk.text.length;
-            opts.onProgress?.({ bytes, items });
             if (opts.signal.aborted) break;
           }
           if (held) yield track ? { chunk: held, cursor, scope: ch.id } : { chunk: held, cursor: '' };
@@ -288,6 +292,7 @@ function createWalker(w: WalkerOptions) {
         if (meta.ts === parentTs || meta.subtype === 'thread_broadcast') continue;
         if (after && compareTs(meta.ts, after) <= 0) continue;
         for (const chunk of await messageAndFiles(raw, ctx)) yield { chunk };
+        yield { message: true };
         if (checkpoints) yield { checkpoint: { ...base, thread: { ts: parentTs, after: meta.ts } } };
       }
     }
@@ -322,6 +327,7 @@ function createWalker(w: WalkerOptions) {
               if (done && compareTs(meta.ts, done) <= 0) continue;
               top ??= meta.ts;
               for (const chunk of await messageAndFiles(raw, ctx)) yield { chunk };
+              yield { message: true };
               if (isParent(meta)) yield* replies(ch, meta.ts, undefined, base(), o.checkpoints);
               latest = meta.ts;
               yield* cp(base());

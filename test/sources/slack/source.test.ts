@@ -248,19 +248,29 @@ describe('slack source: upstream failures', () => {
     const loaded = slackLoaded(slack, { id });
     slack.fail({ method: 'conversations.history', status: 429, retryAfter: 7, after: 2 });
     const got: Chunk[] = [];
-    const err = await pollSource(slackSource(loaded, { store }, id), async (b) => void got.push(...b), pollDeps(), { signal: new AbortController().signal }).catch((e: unknown) => e);
+    // Batches far larger than what is read before the 429: only the error path can hand anything on.
+    const bigBatches = { ...pollDeps(), batchSize: 1000 };
+    const err = await pollSource(slackSource(loaded, { store }, id), async (b) => void got.push(...b), bigBatches, { signal: new AbortController().signal }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TokenradiusError);
     expect(err).toMatchObject({ code: 'UPSTREAM_RATE_LIMITED', retry: { afterMs: 7000 } });
     // The client did not sleep and retry by itself: exactly one 429 was seen.
     expect(slack.calls('conversations.history').filter((r) => r.status === 429)).toHaveLength(1);
-    const firstRun = got.length;
-    expect(firstRun).toBeGreaterThan(0);
+    // Everything pulled before the 429 was handed on and its position stored, even the part that
+    // did not fill a batch: the retry starts there instead of at the channel's newest message.
+    const firstRun = [...got];
+    expect(firstRun.length).toBeGreaterThan(0);
     const rateLimited = slack.calls('conversations.history').find((r) => r.status === 429)!;
-    await pollSource(slackSource(loaded, { store }, id), async (b) => void got.push(...b), pollDeps(), { signal: new AbortController().signal });
-    // The page refused with 429 is asked for again (same channel, same position): no gap.
-    const again = slack.calls('conversations.history').filter((r) => r.status === 200 && r.params.channel === rateLimited.params.channel);
-    expect(again.some((r) => r.params.latest !== undefined || r.params.cursor === rateLimited.params.cursor)).toBe(true);
-    expectPlacesFound(got);
+    const stored = decodeChannelCursor(await store.getCursor(id, rateLimited.params.channel!));
+    expect(stored).toMatchObject({ phase: 'new' });
+    expect(stored?.latest).toBeDefined();
+    const before = slack.requests.length;
+    const second: Chunk[] = [];
+    await pollSource(slackSource(loaded, { store }, id), async (b) => void second.push(...b), pollDeps(), { signal: new AbortController().signal });
+    const resumed = slack.requests.slice(before).find((r) => r.method === 'conversations.history' && r.params.channel === rateLimited.params.channel)!;
+    expect(resumed.params.latest).toBe(stored!.latest);
+    const firstIds = new Set(firstRun.map((c) => c.id));
+    expect(second.filter((c) => firstIds.has(c.id)).length).toBeLessThanOrEqual(1);
+    expectPlacesFound([...firstRun, ...second]);
   });
 
   it('retries a 5xx inside the client and completes; past the retries it is UPSTREAM_UNAVAILABLE (retry later)', async () => {
