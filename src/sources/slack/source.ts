@@ -225,7 +225,9 @@ function createWalker(w: WalkerOptions) {
         if (!types.has(KIND_TYPES[kind]!)) continue;
         out.push(conv);
       }
-      cursor = page.response_metadata?.next_cursor || undefined;
+      const next = page.response_metadata?.next_cursor || undefined;
+      if (next !== undefined && next === cursor) throw new TokenradiusError('UPSTREAM_INVALID_RESPONSE', 'Slack conversations.list returned the same page cursor twice', { details: { method: 'conversations.list', source: config.id } });
+      cursor = next;
       if (w.signal.aborted) break;
     } while (cursor);
     if (notMember > 0) logger.info({ source: config.id, skipped: notMember }, 'slack: channels the app is not a member of are skipped (invite it to scan them)');
@@ -277,7 +279,9 @@ function createWalker(w: WalkerOptions) {
         if (meta.success) batch.push({ raw, meta: meta.data });
       }
       yield batch;
-      cursor = page.has_more === false ? undefined : page.response_metadata?.next_cursor || undefined;
+      const next = page.has_more === false ? undefined : page.response_metadata?.next_cursor || undefined;
+      if (next !== undefined && next === cursor) throw new TokenradiusError('UPSTREAM_INVALID_RESPONSE', `Slack ${method} returned the same page cursor twice`, { details: { method, source: config.id } });
+      cursor = next;
     } while (cursor && !w.signal.aborted);
   }
 
@@ -325,7 +329,7 @@ function createWalker(w: WalkerOptions) {
           for await (const batch of pages('conversations.history', { channel: ch.id, ...(done ? { oldest: done } : {}), ...(latest ? { latest } : {}), inclusive: false })) {
             for (const { raw, meta } of batch) {
               if (done && compareTs(meta.ts, done) <= 0) continue;
-              top ??= meta.ts;
+              top = maxTs(top, meta.ts);
               for (const chunk of await messageAndFiles(raw, ctx)) yield { chunk };
               yield { message: true };
               if (isParent(meta)) yield* replies(ch, meta.ts, undefined, base(), o.checkpoints);

@@ -305,6 +305,12 @@ describe('slack source: upstream failures', () => {
     await expect(pullAll(slackSource(slackLoaded(slack)))).rejects.toMatchObject({ code: 'UPSTREAM_AUTH_FAILED', details: { slackError: 'token_revoked' } });
   });
 
+  it('a server that repeats its page cursor cannot keep the source looping', async () => {
+    slack.handle('conversations.list', () => ({ ok: true, channels: [], response_metadata: { next_cursor: 'same' } }));
+    await expect(pullAll(slackSource(slackLoaded(slack)))).rejects.toMatchObject({ code: 'UPSTREAM_INVALID_RESPONSE' });
+    expect(slack.calls('conversations.list')).toHaveLength(2);
+  });
+
   it('a missing token variable is a clear config error before any request', async () => {
     const loaded = slackLoaded(slack);
     const source = slackSource({ ...loaded, env: {} });
