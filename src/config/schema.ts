@@ -14,6 +14,8 @@ import { ScanOptionsSchema } from '../sources/options.js';
 import { QueueOptionsSchema } from '../queue/options.js';
 import { ServerOptionsSchema } from '../server/options.js';
 import { SourcesSchema } from '../sources/registry.js';
+import { ActOptionsSchema } from '../act/options.js';
+import { ConsoleOptionsSchema } from '../server/console/options.js';
 
 export const ConfigSchema = z
   .object({
@@ -27,6 +29,8 @@ export const ConfigSchema = z
     queue: QueueOptionsSchema,
     server: ServerOptionsSchema,
     sources: SourcesSchema,
+    act: ActOptionsSchema,
+    console: ConsoleOptionsSchema,
   })
   .strict();
 

@@ -1,114 +1,143 @@
 /**
- * The act stage: what happens once a finding is new, worse or changed.
+ * The act stage: what happens once a finding is new, worse or changed (the store bumps its
+ * `version` exactly then, so one act job per version is the alert dedupe: one alert per finding,
+ * again only when it gets worse or changes state).
  *
- * `act({ fingerprint, version }, deps)` loads the finding and, for each configured alert sink,
- * records an `alert` action through the store's `claimAction` (idempotency key
- * `alert:<sink>:<fingerprint>:<version>`) and notifies the sink only when this call claimed it. A
- * retried or re-run job therefore never alerts twice for the same finding version. With no sinks
- * configured it records one audit line per finding version (`finding.alert-skipped`), deduplicated
- * the same way.
+ * `act({ fingerprint, version }, deps)`:
+ * 1. loads the finding; a newer version supersedes this job, a false positive / revoked / resolved
+ *    finding is quiet;
+ * 2. asks the policy (src/act/policy.ts) which sinks, revokers and remediators apply;
+ * 3. revocations first (so the alert can say "revoked" or "awaiting approval"): each applicable
+ *    revoker is claimed once per fingerprint (`revoke-<fp>-<revoker>`); in approval mode the action
+ *    waits (`awaiting-approval`) for `approveRevocation` / `rejectRevocation` (src/act/operations.ts);
+ * 4. alerts: each routed sink once per version (`alert-<fp>-<version>-<sink>`), then
+ *    `revocation.completed` to sinks that want it;
+ * 5. opt-in remediation at the places it leaked;
+ * 6. if any delivery failed retryably it throws (retry `later`) so the queue re-runs the job with
+ *    backoff; everything already done is skipped by its claim. See src/act/engine.ts.
  *
- * Extension point (alerting): policy, routing, revokers and approval plug in here; sinks receive the
- * stored finding (fingerprint, redacted preview, masked claims) and never the raw token.
+ * With no sinks, revokers or remediators configured it records one audit line per finding version
+ * (`finding.alert-skipped`). Sinks receive the stored finding (fingerprint, redacted preview, masked
+ * claims) and never the raw token; revokers get it, unsealed, for the duration of their call.
  */
 import { TokenradiusError } from '../core/errors.js';
-import type { FindingStore, StoredFinding } from '../store/types.js';
-import type { Logger } from '../observe/logger.js';
+import {
+  actionKeys,
+  announceRevocation,
+  decideFor,
+  deliver,
+  maybePurge,
+  remediate,
+  startRevocation,
+  wants,
+  type ActDeps,
+  type AlertOutcome,
+} from '../act/engine.js';
+import { findingEventType } from '../act/policy.js';
+import type { RevocationStatus } from '../act/payload.js';
 import type { ActInput } from './stages.js';
 
 export type { ActInput } from './stages.js';
-
-/** An alert destination. Never sees the raw token. */
-export interface AlertSink {
-  /** Stable kebab-case id (config key, action target). */
-  id: string;
-  notify(finding: StoredFinding): Promise<void>;
-}
-
-export type ActStore = Pick<FindingStore, 'getFinding' | 'claimAction' | 'completeAction' | 'appendAudit' | 'rememberDelivery'>;
-
-export interface ActDeps {
-  store: ActStore;
-  sinks: readonly AlertSink[];
-  logger?: Logger;
-  /** A `pending` alert whose worker died is claimed again after this (alerts are at-least-once). */
-  reclaimPendingAfterMs?: number;
-}
-
-export type AlertOutcome = 'sent' | 'already-handled' | 'failed';
+export type { AlertSink, AlertContext } from '../act/types.js';
+export type { ActDeps, ActStore, AlertOutcome } from '../act/engine.js';
 
 export interface ActResult {
   fingerprint: string;
   version: number;
   /**
-   * - `alerted`: every sink was handled (now or by an earlier run);
-   * - `no-sinks`: nothing configured, audited once;
+   * - `alerted`: the policy ran (sinks handled now or by an earlier run, revocations decided);
+   * - `no-sinks`: nothing configured (or routed), audited once;
    * - `superseded`: the finding has a newer version (its own act job handles it);
    * - `suppressed`: marked false positive / revoked / resolved: no alert;
    * - `missing`: no such finding (deleted since).
    */
   outcome: 'alerted' | 'no-sinks' | 'superseded' | 'suppressed' | 'missing';
   alerts: Array<{ sink: string; outcome: AlertOutcome }>;
+  revocations: RevocationStatus[];
+  remediations: Array<{ remediator: string; place: string; outcome: string }>;
 }
 
 const QUIET_STATUSES = new Set(['false-positive', 'revoked', 'resolved']);
 /** How long the no-sink audit dedupe remembers a finding version. */
 const AUDIT_DEDUPE_SECONDS = 90 * 86_400;
 
+/** Idempotency key of the alert of one finding version to one sink (also its `webhook-id`). */
 export function alertKey(sinkId: string, fingerprint: string, version: number): string {
-  return `alert:${sinkId}:${fingerprint}:${version}`;
+  return actionKeys.alert(sinkId, fingerprint, version);
+}
+
+async function auditSkipped(deps: ActDeps, fingerprint: string, version: number, severity: string, reason: string): Promise<void> {
+  const first = await deps.store.rememberDelivery('act', `alert-skipped:${fingerprint}:${version}`, AUDIT_DEDUPE_SECONDS);
+  if (first) await deps.store.appendAudit({ actor: 'system', action: 'finding.alert-skipped', fingerprint, details: { version, severity, reason } });
 }
 
 export async function act(input: ActInput, deps: ActDeps): Promise<ActResult> {
   const { fingerprint, version } = input;
-  const base = { fingerprint, version, alerts: [] as ActResult['alerts'] };
-  const finding = await deps.store.getFinding(fingerprint, { occurrenceLimit: 20 });
+  const base = { fingerprint, version, alerts: [] as ActResult['alerts'], revocations: [] as RevocationStatus[], remediations: [] as ActResult['remediations'] };
+  let finding = await deps.store.getFinding(fingerprint, { occurrenceLimit: 20 });
   if (!finding) {
     deps.logger?.warn({ fingerprint, version }, 'act: finding not found');
     return { ...base, outcome: 'missing' };
   }
   if (finding.version > version) return { ...base, outcome: 'superseded' };
   if (QUIET_STATUSES.has(finding.status)) return { ...base, outcome: 'suppressed' };
+  await maybePurge(deps);
 
-  if (deps.sinks.length === 0) {
-    const first = await deps.store.rememberDelivery('act', `alert-skipped:${fingerprint}:${version}`, AUDIT_DEDUPE_SECONDS);
-    if (first) {
-      await deps.store.appendAudit({
-        actor: 'system',
-        action: 'finding.alert-skipped',
-        fingerprint,
-        details: { version, severity: finding.blastRadius.severity, reason: 'no alert sinks configured' },
-      });
-    }
+  const nothingConfigured = deps.sinks.length === 0 && !deps.revokers?.length && !deps.remediators?.length;
+  if (nothingConfigured) {
+    await auditSkipped(deps, fingerprint, version, finding.blastRadius.severity, 'no alert sinks configured');
     return { ...base, outcome: 'no-sinks' };
   }
 
-  const alerts: ActResult['alerts'] = [];
-  for (const sink of deps.sinks) {
-    const { claimed, action } = await deps.store.claimAction({
-      key: alertKey(sink.id, fingerprint, version),
-      fingerprint,
-      type: 'alert',
-      target: sink.id,
-      actor: 'policy:default',
-      findingVersion: version,
-      ...(deps.reclaimPendingAfterMs ? { reclaimPendingAfterMs: deps.reclaimPendingAfterMs } : {}),
-    });
-    if (!claimed) {
-      alerts.push({ sink: sink.id, outcome: 'already-handled' });
-      continue;
+  const decision = decideFor(finding, deps);
+  let retry = false;
+
+  // 1. Revocations.
+  const revocations: RevocationStatus[] = [];
+  const completed: RevocationStatus[] = [];
+  if (decision.revocation) {
+    for (const id of decision.revocation.revokers) {
+      const revoker = deps.revokers?.find((r) => r.id === id);
+      if (!revoker || !revoker.supports(finding)) continue;
+      const run = await startRevocation(deps, finding, revoker, decision.revocation);
+      revocations.push(run.status);
+      if (run.completedNow) completed.push(run.status);
+      retry ||= run.retry;
     }
-    try {
-      await sink.notify(finding);
-      await deps.store.completeAction(action.id, 'succeeded');
-      alerts.push({ sink: sink.id, outcome: 'sent' });
-    } catch (e) {
-      // The sink's own error may quote what it sent: record only the code.
-      const code = e instanceof TokenradiusError ? e.code : 'INTERNAL';
-      await deps.store.completeAction(action.id, 'failed', `sink ${sink.id} failed (${code})`);
-      deps.logger?.warn({ fingerprint, version, sink: sink.id, code }, 'alert sink failed');
-      alerts.push({ sink: sink.id, outcome: 'failed' });
-    }
+    // A confirmed revocation changed the finding's status: alert with the fresh record.
+    if (completed.length > 0) finding = (await deps.store.getFinding(fingerprint, { occurrenceLimit: 20 })) ?? finding;
   }
-  return { ...base, outcome: 'alerted', alerts };
+
+  // 2. Alerts.
+  const alerts: ActResult['alerts'] = [];
+  const type = findingEventType(version);
+  const actor = decision.routes[0] ?? 'policy:default';
+  if (decision.sinks.length === 0) await auditSkipped(deps, fingerprint, version, finding.blastRadius.severity, 'no route matched');
+  for (const id of decision.sinks) {
+    const sink = deps.sinks.find((s) => s.id === id);
+    if (!sink || !wants(sink, type)) continue;
+    const d = await deliver(deps, sink, finding, { type, key: alertKey(sink.id, fingerprint, version), actor, revocations });
+    alerts.push({ sink: d.sink, outcome: d.outcome });
+    retry ||= d.retry;
+  }
+  for (const st of completed) {
+    const a = await announceRevocation(deps, finding, st, decision.sinks);
+    alerts.push(...a.alerts);
+    retry ||= a.retry;
+  }
+
+  // 3. Remediation (opt-in).
+  const remediations: ActResult['remediations'] = [];
+  for (const id of decision.remediators) {
+    const r = deps.remediators?.find((x) => x.id === id);
+    if (!r) continue;
+    const out = await remediate(deps, finding, r, 'policy:remediation', revocations);
+    remediations.push(...out.results);
+    retry ||= out.retry;
+  }
+
+  if (retry) {
+    throw new TokenradiusError('UPSTREAM_UNAVAILABLE', 'some deliveries failed and will be retried', { details: { fingerprint, version }, retry: 'later' });
+  }
+  return { ...base, outcome: decision.sinks.length > 0 ? 'alerted' : 'no-sinks', alerts, revocations, remediations };
 }

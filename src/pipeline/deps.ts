@@ -14,7 +14,8 @@ import { openStoreFromConfig } from '../store/open.js';
 import type { FindingStore } from '../store/types.js';
 import { createSource, findSourceConfig, type SourceConfig } from '../sources/registry.js';
 import type { Source } from '../sources/types.js';
-import { act, type AlertSink } from './act.js';
+import { act, type ActDeps, type AlertSink } from './act.js';
+import { createActDeps } from '../act/runtime.js';
 import { pollSource } from './poll.js';
 import { scanChunk, type ScanDeps } from './scan-chunk.js';
 import { buildScanDeps } from './scan-deps.js';
@@ -32,6 +33,8 @@ export interface PipelineDeps {
   store: FindingStore;
   scanDeps: ScanDeps;
   sinks: readonly AlertSink[];
+  /** The act stage's dependencies (sinks, revokers, policy): also what the review API approves revocations with. */
+  act: ActDeps;
   sources: readonly SourceConfig[];
   createSource(id: string): Source;
   /** The stage functions, for the inline runner and the BullMQ processors. */
@@ -45,7 +48,7 @@ export interface BuildDepsOptions {
   metrics?: Metrics;
   /** Use this store instead of opening one from the config (tests). */
   store?: FindingStore;
-  /** Alert sinks (the alerting stage adds configured ones here). */
+  /** Alert sinks added in code besides the configured ones (`act.sinks`). */
   sinks?: readonly AlertSink[];
   /** Overrides `dataDir` (CLI `--data-dir`). */
   dataDir?: string;
@@ -72,7 +75,8 @@ export async function buildDeps(loaded: LoadedConfig, o: BuildDepsOptions = {}):
 
   const store = o.store ?? (await openStoreFromConfig(loaded, { dataDir }));
   const scanDeps = buildScanDeps(config, { sink: store, sealingKey: sealing.key, verify: config.trust.verify, env: loaded.env });
-  const sinks = o.sinks ?? [];
+  const actDeps = createActDeps({ config, env: loaded.env, store, sealingKey: sealing.key, logger, dataDir, now, ...(o.sinks ? { extraSinks: o.sinks } : {}) });
+  const sinks = actDeps.sinks;
   const sources = config.sources;
   const queue = config.queue;
 
@@ -87,7 +91,7 @@ export async function buildDeps(loaded: LoadedConfig, o: BuildDepsOptions = {}):
       }
       return r.matches.map((m) => ({ fingerprint: m.fingerprint, change: m.change, version: m.version, severity: m.severity }));
     },
-    act: (input) => act(input, { store, sinks, logger, reclaimPendingAfterMs: Math.max(60_000, queue.lockDurationMs * 4) }),
+    act: (input) => act(input, actDeps),
     async poll(input, ctx) {
       const source = makeSource(input.sourceId);
       return pollSource(source, ctx.submitBatch, { cursors: store, logger, metrics, batchSize: queue.batchSize, batchMaxBytes: queue.batchMaxBytes }, { since: input.since, signal: ctx.signal });
@@ -105,6 +109,7 @@ export async function buildDeps(loaded: LoadedConfig, o: BuildDepsOptions = {}):
     store,
     scanDeps,
     sinks,
+    act: actDeps,
     sources,
     createSource: makeSource,
     handlers,

@@ -7,5 +7,6 @@ import { healthRoutes } from './health.js';
 import { slackEventsRoutes } from './slack-events.js';
 import { jiraWebhookRoutes } from './jira-webhook.js';
 import { githubWebhookRoutes } from './github-webhook.js';
+import { wellKnownRoutes } from './well-known.js';
 
-export const routes: readonly RoutePlugin[] = [healthRoutes, slackEventsRoutes, jiraWebhookRoutes, githubWebhookRoutes];
+export const routes: readonly RoutePlugin[] = [healthRoutes, slackEventsRoutes, jiraWebhookRoutes, githubWebhookRoutes, wellKnownRoutes];
