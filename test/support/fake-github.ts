@@ -323,7 +323,7 @@ export async function startFakeGithub(opts: FakeGithubOptions = {}): Promise<Fak
         const page = Math.max(1, Number(q.page ?? 1) || 1);
         const files = c.files.slice((page - 1) * per, page * per);
         const more = page * per < c.files.length;
-        const headers = more ? { link: `<${base}${path}?page=${page + 1}>; rel="next", <${base}${path}?page=${Math.ceil(c.files.length / per)}>; rel="last"` } : {};
+        const headers: Record<string, string> = more ? { link: `<${base}${path}?page=${page + 1}>; rel="next", <${base}${path}?page=${Math.ceil(c.files.length / per)}>; rel="last"` } : {};
         return { status: 200, body: { ...commitSummary(c), files, stats: { total: c.files.length } }, headers };
       },
     },
