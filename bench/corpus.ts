@@ -186,7 +186,10 @@ function plantedToken(r: Rng): string {
 }
 
 function pemBlock(r: Rng): string {
-  const body = r.bytes(1190).toString('base64');
+  // A PKCS#1 RSAPrivateKey starts SEQUENCE, version 0, INTEGER (modulus): keep that DER prefix so
+  // rules that check the structure see a key, then random bytes.
+  const der = Buffer.concat([Buffer.from([0x30, 0x82, 0x04, 0xa2, 0x02, 0x01, 0x00, 0x02, 0x82, 0x01, 0x01, 0x00]), r.bytes(1178)]);
+  const body = der.toString('base64');
   const lines: string[] = [];
   for (let i = 0; i < body.length; i += 64) lines.push(body.slice(i, i + 64));
   return `-----BEGIN RSA PRIVATE KEY-----\n${lines.join('\n')}\n-----END RSA PRIVATE KEY-----`;

@@ -3,23 +3,26 @@
  * (ASCII-case-insensitively), so the engine runs a rule only where one of its keywords occurs.
  *
  * Why this shape (measured on this project's 2-core machine; `node dist/bench/engine.js --compare`):
- * - one combined RegExp of ~170 keywords (`/ghp_|xoxb-|…/gi`) runs at ~50–85 MB/s: irregexp tries
+ * - one combined RegExp of ~180 keywords (`/ghp_|xoxb-|…/gi`) runs at ~50–100 MB/s: irregexp tries
  *   every alternative at every position;
  * - `toLowerCase()` + `indexOf` per keyword costs one native pass per keyword (~13–20 MB/s);
- * - a JavaScript loop that tests every position's 3-gram in a direct-indexed table runs at
- *   ~0.8–1 GB/s when the four positions of a 32-bit word are tested with one branch (a branch per
- *   position mispredicts often enough to halve the speed).
+ * - a JavaScript loop over a byte copy of the text that looks 3-grams up in a direct-indexed
+ *   table runs at ~0.6–1 GB/s — if it tests several positions with one branch (a branch per
+ *   position mispredicts often enough to halve the speed) and looks at as few positions as it can.
  *
- * So: each keyword is represented by one *anchor* 3-gram (its rarest-looking three characters).
- * The chunk is copied into a scratch buffer one byte per UTF-16 code unit (`buf.write(s, 0,
+ * So: the chunk is copied into a scratch buffer one byte per UTF-16 code unit (`buf.write(s, 0,
  * 'latin1')`: native and offset-preserving; characters above U+00FF keep their low byte, which can
  * only add candidates, never hide an ASCII keyword). The loop reads it four bytes at a time and
- * looks each position's 3-gram up in a 2 MiB table indexed by the low five bits of each byte —
- * which folds ASCII case for free and keeps the touched part of the table small enough for the
- * cache; the few other characters that fold together only add candidates. A candidate is
- * verified against the original string with an exact ASCII-case-insensitive comparison.
- * Two-character keywords are found with `indexOf` per case variant; keywords with no ASCII 3-gram
- * (non-ASCII) go through one case-insensitive RegExp — correct, but slower: avoid them.
+ * looks up the 3-grams starting at the two EVEN positions of each word, in a 2 MiB table indexed
+ * by the low five bits of each byte — which folds ASCII case for free and keeps the touched part
+ * of the table small (the few other characters that fold together only add candidates). Every
+ * keyword is registered so that one of its anchors starts at an even position whatever the parity
+ * of its own start: a keyword of 4+ characters by two adjacent 3-grams (its rarest-looking pair);
+ * a 3-character keyword by itself and by "any character + its first two"; a 2-character one by
+ * itself followed or preceded by any character. A candidate passes a cheap filter on the
+ * characters around the 3-gram, then an exact ASCII-case-insensitive comparison with the original
+ * string. Non-ASCII and 1-character keywords go through one case-insensitive RegExp — correct,
+ * but slower: avoid them.
  */
 
 /** Lowercase ASCII letters only; everything else is compared exactly. */
@@ -39,6 +42,7 @@ export interface Prefilter {
    * Every occurrence of every keyword in `text`, as a flat array of `[keywordId, start, …]`
    * pairs (start = UTF-16 offset of the keyword's first character). Overlapping occurrences are
    * all reported. Order is roughly by position (not strictly: callers sort when they need to).
+   * The array is a view of a buffer the next `scan` reuses: read it before scanning again.
    */
   scan(text: string): Int32Array;
 }
@@ -78,16 +82,24 @@ function bigramCost(a: number, b: number): number {
   return 5;
 }
 
-/** Offset of the 3-gram of `kw` to anchor on, or -1 when it has no all-ASCII 3-gram. */
+function gramCost(kw: string, o: number): number {
+  const a = kw.charCodeAt(o);
+  const b = kw.charCodeAt(o + 1);
+  const c = kw.charCodeAt(o + 2);
+  if (a > 127 || b > 127 || c > 127) return Infinity;
+  return 2 * bigramCost(a, b) + bigramCost(b, c);
+}
+
+/**
+ * For a keyword of 4 or more characters: the offset `o` of the two adjacent 3-grams (at `o` and
+ * `o + 1`) to anchor on — the scan looks at every other position, so one of the two is always
+ * seen. -1 when no such pair is all ASCII.
+ */
 export function anchorOffset(kw: string): number {
   let best = -1;
   let bestCost = Infinity;
-  for (let o = 0; o + 3 <= kw.length; o++) {
-    const a = kw.charCodeAt(o);
-    const b = kw.charCodeAt(o + 1);
-    const c = kw.charCodeAt(o + 2);
-    if (a > 127 || b > 127 || c > 127) continue;
-    const cost = 2 * bigramCost(a, b) + bigramCost(b, c);
+  for (let o = 0; o + 4 <= kw.length; o++) {
+    const cost = gramCost(kw, o) + gramCost(kw, o + 1);
     if (cost < bestCost) {
       bestCost = cost;
       best = o;
@@ -99,7 +111,7 @@ export function anchorOffset(kw: string): number {
 /** Table index of a 3-gram: the low five bits of each byte, in bytes 0, 1 and 2. */
 const TABLE_SIZE = 0x1f1f1f + 1;
 const BLOCK = 1 << 18; // chars per latin1 copy: the block stays in L2 next to the table
-const SUB = 1024; // words per inner run: at most 4 candidates per word fit in `cand`
+const SUB = 1024; // words per inner run: at most 2 candidates per word fit in `cand`
 const PAD = 8;
 
 // One scratch buffer for every prefilter: scans are synchronous and never nested (the engine
@@ -128,8 +140,9 @@ function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
 }
 
+/** A growable pair list, reused across scans (scans are synchronous and never nested). */
 class HitList {
-  data = new Int32Array(64);
+  data = new Int32Array(256);
   length = 0;
   push(a: number, b: number): void {
     if (this.length + 2 > this.data.length) {
@@ -140,22 +153,12 @@ class HitList {
     this.data[this.length++] = a;
     this.data[this.length++] = b;
   }
+  /** A view of the hits: valid until the next scan. */
   result(): Int32Array {
-    return this.data.slice(0, this.length);
+    return this.data.subarray(0, this.length);
   }
 }
-
-/** Every spelling of an ASCII keyword under ASCII case folding (at most 4 for two characters). */
-function caseVariants(kw: string): string[] {
-  let out = [''];
-  for (const ch of kw) {
-    const lower = ch.toLowerCase();
-    const upper = ch.toUpperCase();
-    const both = lower !== upper && lower.length === 1 && upper.length === 1 && ch.charCodeAt(0) < 128 ? [lower, upper] : [ch];
-    out = out.flatMap((p) => both.map((c) => p + c));
-  }
-  return out;
-}
+const sharedHits = new HitList();
 
 class TablePrefilter implements Prefilter {
   readonly keywords: readonly string[];
@@ -172,12 +175,10 @@ class TablePrefilter implements Prefilter {
    */
   #nextMask = new Int32Array(16);
   #prevMask = new Int32Array(16);
-  /** Short ASCII keywords: every case spelling, searched with indexOf. */
-  readonly #short: Array<{ id: number; spellings: string[] }> = [];
   /** Keywords with no ASCII 3-gram, found with one combined RegExp. */
   readonly #slow: RegExp | undefined;
   readonly #slowIds = new Map<string, number>();
-  readonly #cand = new Int32Array(4 * SUB + 8);
+  readonly #cand = new Int32Array(2 * SUB + 8);
 
   constructor(keywords: readonly string[]) {
     this.keywords = keywords;
@@ -185,19 +186,7 @@ class TablePrefilter implements Prefilter {
     this.#slotOf = new Uint16Array(TABLE_SIZE);
     const slots = new Map<number, number>();
     const slow: string[] = [];
-    keywords.forEach((kw, id) => {
-      const o = anchorOffset(kw);
-      if (o < 0 || slots.size >= 0xfffe) {
-        // Two characters, non-ASCII, or (absurdly) more anchors than the table can name.
-        // eslint-disable-next-line no-control-regex
-        if (/^[\x00-\x7f]+$/.test(kw) && kw.length <= 2) this.#short.push({ id, spellings: caseVariants(kw) });
-        else {
-          slow.push(kw);
-          this.#slowIds.set(kw, id);
-        }
-        return;
-      }
-      const gram = gramIndex(kw.charCodeAt(o), kw.charCodeAt(o + 1), kw.charCodeAt(o + 2));
+    const anchor = (gram: number, id: number, o: number, kw: string): void => {
       let slot = slots.get(gram);
       if (slot === undefined) {
         slot = this.#anchors.length;
@@ -216,16 +205,45 @@ class TablePrefilter implements Prefilter {
         }
       }
       this.#anchors[slot]!.push({ kw: id, offset: o });
-      this.#nextMask[slot] = this.#nextMask[slot]! | (o + 3 < kw.length ? 1 << (kw.charCodeAt(o + 3) & 31) : -1);
-      this.#prevMask[slot] = this.#prevMask[slot]! | (o > 0 ? 1 << (kw.charCodeAt(o - 1) & 31) : -1);
+      // The characters just outside the 3-gram, when they belong to the keyword.
+      const after = o + 3;
+      const before = o - 1;
+      this.#nextMask[slot] = this.#nextMask[slot]! | (after >= 0 && after < kw.length ? 1 << (kw.charCodeAt(after) & 31) : -1);
+      this.#prevMask[slot] = this.#prevMask[slot]! | (before >= 0 && before < kw.length ? 1 << (kw.charCodeAt(before) & 31) : -1);
+    };
+    const ascii = (kw: string) => [...kw].every((c) => c.charCodeAt(0) < 128);
+    const code = (kw: string, i: number) => kw.charCodeAt(i);
+    keywords.forEach((kw, id) => {
+      const o = anchorOffset(kw);
+      if (slots.size < 0xfe00 && o >= 0) {
+        anchor(gramIndex(code(kw, o), code(kw, o + 1), code(kw, o + 2)), id, o, kw);
+        anchor(gramIndex(code(kw, o + 1), code(kw, o + 2), code(kw, o + 3)), id, o + 1, kw);
+      } else if (slots.size < 0xfe00 && kw.length === 3 && ascii(kw)) {
+        // At an even start the 3-gram itself is seen; at an odd start, the 3-gram one character
+        // earlier — any character, then the keyword's first two (offset -1: 32 entries).
+        anchor(gramIndex(code(kw, 0), code(kw, 1), code(kw, 2)), id, 0, kw);
+        for (let x = 0; x < 32; x++) anchor(gramIndex(x, code(kw, 0), code(kw, 1)), id, -1, kw);
+      } else if (slots.size < 0xfe00 && kw.length === 2 && ascii(kw)) {
+        // The same with a wildcard on either side (the zero padding after the text stands for
+        // "end of text").
+        for (let x = 0; x < 32; x++) {
+          anchor(gramIndex(code(kw, 0), code(kw, 1), x), id, 0, kw);
+          anchor(gramIndex(x, code(kw, 0), code(kw, 1)), id, -1, kw);
+        }
+      } else {
+        // Non-ASCII, a single character, or absurdly many anchors: the slow path.
+        slow.push(kw);
+        this.#slowIds.set(kw, id);
+      }
     });
     this.#slow = slow.length > 0 ? new RegExp(slow.sort((a, b) => b.length - a.length).map(escapeRegExp).join('|'), 'gi') : undefined;
   }
 
   scan(text: string): Int32Array {
-    const hits = new HitList();
+    const hits = sharedHits;
+    hits.length = 0;
     const n = text.length;
-    if (this.#anchors.length > 0 && n >= 3) {
+    if (this.#anchors.length > 0 && n >= 2) {
       for (let a = 0; a < n; a += BLOCK) {
         const limit = Math.min(BLOCK, n - a);
         // Three characters of look-ahead: the 3-gram at the block's last position is complete, and
@@ -235,9 +253,6 @@ class TablePrefilter implements Prefilter {
         scratchU8.fill(0, written, written + PAD);
         this.#scanBlock(text, a, limit, hits);
       }
-    }
-    for (const { id, spellings } of this.#short) {
-      for (const sp of spellings) for (let i = text.indexOf(sp); i >= 0; i = text.indexOf(sp, i + 1)) hits.push(id, i);
     }
     if (this.#slow) this.#scanSlow(text, hits);
     return hits.result();
@@ -254,18 +269,15 @@ class TablePrefilter implements Prefilter {
       let w0 = u32[j0]! & 0x1f1f1f1f;
       for (let j = j0; j < j1; j++) {
         const w1 = u32[j + 1]! & 0x1f1f1f1f;
-        // The 3-grams starting at the four byte positions of word j (little-endian). One branch
-        // for all four: hits are rare, and a branch per position would mispredict too often.
+        // The 3-grams starting at the two even byte positions of word j (little-endian): every
+        // keyword has an anchor at an even position whatever its start's parity. One branch for
+        // both: hits are rare, and a branch per position would mispredict too often.
         const t0 = table[w0 & 0xffffff]!;
-        const t1 = table[w0 >>> 8]!;
         const t2 = table[(w0 >>> 16) | ((w1 & 0xff) << 16)]!;
-        const t3 = table[(w0 >>> 24) | ((w1 & 0xffff) << 8)]!;
-        if ((t0 | t1 | t2 | t3) !== 0) {
+        if ((t0 | t2) !== 0) {
           const p = 4 * j;
           if (t0 !== 0) cand[nc++] = p;
-          if (t1 !== 0) cand[nc++] = p + 1;
           if (t2 !== 0) cand[nc++] = p + 2;
-          if (t3 !== 0) cand[nc++] = p + 3;
         }
         w0 = w1;
       }
