@@ -2,7 +2,7 @@
  * Benchmark of the detection engine alone (no I/O, no scoring): every default rule enabled, one
  * thread, over the synthetic corpus of bench/corpus.ts held in memory.
  *
- *   npm run build && node dist/bench/engine.js [--size-mb 112] [--seed 1] [--passes 3] [--compare]
+ *   npm run build && node dist/bench/engine.js [--size-mb 112] [--seed 1] [--passes 5] [--compare] [--jwt-only]
  *
  * Prints MB/s (UTF-8 bytes of corpus text / time) by wall clock and by this process's CPU time
  * (on a shared machine the CPU figure is the steadier one), the rule and keyword counts, matches
@@ -10,7 +10,7 @@
  * (one combined RegExp of all keywords; lowercase + indexOf per keyword; the 3-gram table).
  * Targets (issue 2): ≥ 300 MB/s with every rule. Nothing is asserted: these are measurements.
  */
-import { createDefaultEngine } from '../src/detect/index.js';
+import { createDefaultEngine, createEngine, jwtDetector } from '../src/detect/index.js';
 import { createPrefilter, foldAscii } from '../src/detect/prefilter.js';
 import { generateCorpus } from './corpus.js';
 
@@ -24,6 +24,8 @@ const sizeMb = arg('--size-mb', 112);
 const seed = arg('--seed', 1);
 const passes = arg('--passes', 5);
 const compare = process.argv.includes('--compare');
+/** Only the JWT detector (the engine before the credential rules existed). */
+const jwtOnly = process.argv.includes('--jwt-only');
 
 const mib = (bytes: number): string => (bytes / 1048576).toFixed(1);
 
@@ -75,9 +77,9 @@ for (const f of generateCorpus({ sizeBytes: sizeMb * 1024 * 1024, seed })) {
 }
 console.log(`corpus: ${mib(bytes)} MiB in ${texts.length} files (chat, tickets, diffs, source), ${planted} planted tokens, generated in ${((performance.now() - g0) / 1000).toFixed(1)} s`);
 
-const engine = createDefaultEngine({ disabledRules: [], customRules: [] });
+const engine = jwtOnly ? createEngine([jwtDetector]) : createDefaultEngine({ disabledRules: [], customRules: [] });
 const keywords = [...new Set(engine.detectors.flatMap((d) => d.keywords.map(foldAscii)))];
-console.log(`rules: ${engine.detectors.length} (every default rule enabled), distinct keywords: ${keywords.length}`);
+console.log(`rules: ${engine.detectors.length} (${jwtOnly ? 'JWT detector only' : 'every default rule enabled'}), distinct keywords: ${keywords.length}`);
 
 // Warm up the JIT on a slice of the corpus.
 for (let i = 0; i < Math.min(texts.length, 400); i++) engine.scan(texts[i]!);
@@ -94,7 +96,7 @@ const e = measure(passes, () => {
   }
 });
 console.log(
-  `engine (all rules): best ${rate(bytes, e.best.wallMs)} wall / ${rate(bytes, e.best.cpuMs)} CPU, median ${rate(bytes, e.median.wallMs)} wall / ${rate(bytes, e.median.cpuMs)} CPU over ${passes} passes; ${matches} matches`,
+  `engine (${jwtOnly ? 'JWT only' : 'all rules'}): best ${rate(bytes, e.best.wallMs)} wall / ${rate(bytes, e.best.cpuMs)} CPU, median ${rate(bytes, e.median.wallMs)} wall / ${rate(bytes, e.median.cpuMs)} CPU over ${passes} passes; ${matches} matches`,
 );
 const top = [...byRule].sort((a, b) => b[1] - a[1]).slice(0, 12);
 console.log(`  matches by rule: ${top.map(([id, n]) => `${id} ${n}`).join(', ')}`);
