@@ -548,14 +548,21 @@ function createWalker(config: GithubSourceConfig, deps: SourceDeps, octokit: Oct
     let held: Chunk | undefined;
     let cursor = '';
     let any = false;
-    for await (const ev of events) {
-      if ('checkpoint' in ev) {
-        cursor = ev.checkpoint;
-        continue;
+    try {
+      for await (const ev of events) {
+        if ('checkpoint' in ev) {
+          cursor = ev.checkpoint;
+          continue;
+        }
+        if (held) yield track ? { chunk: held, cursor, scope } : { chunk: held, cursor: '' };
+        held = ev.chunk;
+        any = true;
       }
+    } catch (e) {
+      // A rate limit or outage mid-branch: hand on the held chunk with the checkpoint it completes,
+      // so the retry starts at the commit that failed, not the one before it.
       if (held) yield track ? { chunk: held, cursor, scope } : { chunk: held, cursor: '' };
-      held = ev.chunk;
-      any = true;
+      throw e;
     }
     if (held) yield track ? { chunk: held, cursor, scope } : { chunk: held, cursor: '' };
     else if (track && !any && cursor && deps.store) await deps.store.setCursor(config.id, scope, cursor);
