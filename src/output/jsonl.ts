@@ -2,11 +2,12 @@
  * `--format jsonl`: one finding per line (the same objects as in the JSON report), then exactly one
  * final line `{"stats": {...}}`. A consumer tells them apart by the `fingerprint` / `stats` key.
  */
-import type { Renderer } from './types.js';
+import type { StreamRenderer } from './types.js';
+import { toStringRenderer } from './types.js';
 
-export const renderJsonl: Renderer = (report) => {
-  let out = '';
-  for (const f of report.findings) out += JSON.stringify(f) + '\n';
-  out += JSON.stringify({ stats: report.stats }) + '\n';
-  return out;
+export const streamJsonl: StreamRenderer = function* (input) {
+  for (const f of input.findings) yield JSON.stringify(f) + '\n';
+  yield JSON.stringify({ stats: input.stats }) + '\n';
 };
+
+export const renderJsonl = toStringRenderer(streamJsonl);

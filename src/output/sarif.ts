@@ -8,7 +8,8 @@
  */
 import type { Severity } from '../core/types.js';
 import type { ReportFinding, ReportLocation } from './report.js';
-import type { Renderer, RuleInfo } from './types.js';
+import type { RuleInfo, StreamRenderer } from './types.js';
+import { toStringRenderer } from './types.js';
 
 const SARIF_SCHEMA = 'https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json';
 const INFORMATION_URI = 'https://www.npmjs.com/package/tokenradius';
@@ -97,17 +98,12 @@ function ruleDescriptor(id: string, info: RuleInfo | undefined, kind: string) {
   };
 }
 
-export const renderSarif: Renderer = (report, ctx) => {
-  const ruleIds: string[] = [];
-  const ruleKinds = new Map<string, string>();
-  for (const f of report.findings) {
-    if (!ruleKinds.has(f.rule)) {
-      ruleKinds.set(f.rule, f.kind);
-      ruleIds.push(f.rule);
-    }
-  }
-  ruleIds.sort();
+const RESULTS_MARK = '__tokenradius_results__';
+
+export const streamSarif: StreamRenderer = function* (input, ctx) {
+  const ruleIds = input.rules.map((r) => r.id);
   const index = new Map(ruleIds.map((id, i) => [id, i]));
+  const stats = input.stats;
   const log = {
     $schema: SARIF_SCHEMA,
     version: '2.1.0',
@@ -119,23 +115,38 @@ export const renderSarif: Renderer = (report, ctx) => {
             semanticVersion: ctx.toolVersion,
             version: ctx.toolVersion,
             informationUri: INFORMATION_URI,
-            rules: ruleIds.map((id) => ruleDescriptor(id, ctx.rules.get(id), ruleKinds.get(id) ?? 'credential')),
+            rules: input.rules.map((r) => ruleDescriptor(r.id, ctx.rules.get(r.id), r.kind)),
           },
         },
         columnKind: 'utf16CodeUnits',
-        results: report.findings.map((f) => result(f, index.get(f.rule) ?? 0)),
+        results: RESULTS_MARK,
         invocations: [
           {
             executionSuccessful: true,
-            startTimeUtc: report.stats.startedAt,
-            ...(report.stats.errors.length > 0
-              ? { toolExecutionNotifications: report.stats.errors.map((e) => ({ level: 'warning', message: { text: `${e.code}: ${e.message} (x${e.count})` } })) }
+            startTimeUtc: stats.startedAt,
+            ...(stats.errors.length > 0
+              ? { toolExecutionNotifications: stats.errors.map((e) => ({ level: 'warning', message: { text: `${e.code}: ${e.message} (x${e.count})` } })) }
               : {}),
           },
         ],
-        properties: { stats: report.stats },
+        properties: { stats },
       },
     ],
   };
-  return JSON.stringify(log, null, 2) + '\n';
+  // Lay out the document once with a marker where the results go, then stream the results there
+  // at the marker's indentation.
+  const text = JSON.stringify(log, null, 2);
+  const at = text.indexOf(`"${RESULTS_MARK}"`);
+  const lineStart = text.lastIndexOf('\n', at) + 1;
+  const pad = ' '.repeat(text.slice(lineStart).search(/\S/));
+  yield text.slice(0, at) + '[';
+  let first = true;
+  for (const f of input.findings) {
+    const r = JSON.stringify(result(f, index.get(f.rule) ?? 0), null, 2).replace(/\n/g, '\n' + pad + '  ');
+    yield (first ? '\n' : ',\n') + pad + '  ' + r;
+    first = false;
+  }
+  yield (first ? ']' : '\n' + pad + ']') + text.slice(at + RESULTS_MARK.length + 2) + '\n';
 };
+
+export const renderSarif = toStringRenderer(streamSarif);

@@ -5,7 +5,7 @@
  */
 import type { Severity } from '../core/types.js';
 import { shortLocation, type ReportFinding } from './report.js';
-import type { Renderer } from './types.js';
+import type { Renderer, StreamRenderer } from './types.js';
 
 const COLOURS: Record<Severity, string> = {
   critical: '\x1b[1;37;41m',
@@ -40,6 +40,11 @@ interface Column {
   max: number;
   get(f: ReportFinding): string;
 }
+
+/** A table needs every row to size its columns: it is for terminals, where reports are short. */
+export const streamTable: StreamRenderer = function* (input, ctx) {
+  yield renderTable({ findings: [...input.findings], stats: input.stats }, ctx);
+};
 
 export const renderTable: Renderer = (report, ctx) => {
   const { findings, stats } = report;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Ajv } from 'ajv';
-import { RENDERERS, ReportSchema, type RenderContext } from '../../src/output/index.js';
+import { RENDERERS, ReportSchema, STREAM_RENDERERS, rulesOf, type RenderContext } from '../../src/output/index.js';
 import { pathToUri, sarifLevel } from '../../src/output/sarif.js';
 import { reportOf, sampleFindings } from './fixtures.js';
 
@@ -45,6 +45,22 @@ describe('json format', () => {
     expect(parsed.findings[2]!.location).toMatchObject({ issue: 'OPS-7', field: 'comment', commentId: '10001' });
     expect(parsed.stats.bySeverity).toEqual({ critical: 1, high: 0, medium: 1, low: 1, info: 0 });
     expect(out.endsWith('\n')).toBe(true);
+  });
+});
+
+describe('streaming', () => {
+  it('writes JSON and SARIF piece by piece, identical to laying out the whole document at once', () => {
+    for (const findings of [sampleFindings(), []]) {
+      const report = reportOf(findings);
+      expect(RENDERERS.json(report, ctx)).toBe(JSON.stringify(report, null, 2) + '\n');
+      const sarif = RENDERERS.sarif(report, ctx);
+      expect(sarif).toBe(JSON.stringify(JSON.parse(sarif), null, 2) + '\n');
+    }
+  });
+  it('yields one piece per finding, so the report is never one big string', () => {
+    const report = reportOf(sampleFindings());
+    const pieces = [...STREAM_RENDERERS.json({ findings: report.findings, rules: rulesOf(report.findings), stats: report.stats }, ctx)];
+    expect(pieces.length).toBe(report.findings.length + 3);
   });
 });
 

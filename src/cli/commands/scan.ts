@@ -17,13 +17,13 @@ import { SEVERITY_ORDER, SeveritySchema, type Chunk, type Severity } from '../..
 import { createAggregator } from '../../pipeline/aggregate.js';
 import { buildScanDeps, ruleCatalogue } from '../../pipeline/scan-deps.js';
 import { loadBaseline } from '../../output/baseline.js';
-import { RENDERERS, OUTPUT_FORMATS, emptyBySeverity, severityAtLeast, toReportFinding, type OutputFormat, type Report, type ScanStats } from '../../output/index.js';
+import { STREAM_RENDERERS, OUTPUT_FORMATS, emptyBySeverity, rulesOf, severityAtLeast, toReportFinding, type OutputFormat, type ScanStats } from '../../output/index.js';
 import { LocalSourceTypeSchema, type ScanOptions, type SourceNotice } from '../../sources/options.js';
 import { resolveLocalTargets } from '../../sources/local.js';
 import type { FilesSource } from '../../sources/files/source.js';
 import type { Source } from '../../sources/types.js';
 import { EXIT, usageError } from '../errors.js';
-import { openOutput, processIo, writeAll, type CliIo } from '../io.js';
+import { isClosed, openOutput, processIo, writeAll, type CliIo } from '../io.js';
 import { createProgress } from '../progress.js';
 import { createBatchScanner } from '../parallel/batch.js';
 import { createScanPool } from '../parallel/pool.js';
@@ -61,6 +61,9 @@ function parseWorkers(text: string): number {
   if (!/^\d{1,2}$/.test(text)) throw usageError('--workers must be a whole number (0 = no worker threads)');
   return Number(text);
 }
+
+/** Old-generation bound of a scan worker: room for a file at `maxFileBytes` (25 MiB) several times over. */
+const WORKER_OLD_GEN_MB = 128;
 
 /** Batching: enough work per message that messaging costs nothing, small enough to spread over cores. */
 const BATCH_FILES = 64;
@@ -124,8 +127,7 @@ export async function runScan(targets: string[], rawOpts: ScanCliOptions, io: Cl
       if (cur) cur.count += 1;
       else counters.errors.set(key, { code: e.code, message: e.message, count: 1 });
     }
-    // The aggregator is synchronous underneath; observations are applied in arrival order.
-    for (const o of r.observations) void aggregator.upsert(o);
+    for (const o of r.observations) aggregator.upsertCompact(o);
     updateProgress();
   };
 
@@ -142,7 +144,15 @@ export async function runScan(targets: string[], rawOpts: ScanCliOptions, io: Cl
     finish = async () => {};
     abort = async () => {};
   } else {
-    const pool = createScanPool({ size: workerCount, init: { config: loaded.config, now: now.toISOString() }, onResult: absorb });
+    const pool = createScanPool({
+      size: workerCount,
+      init: { config: loaded.config, now: now.toISOString() },
+      onResult: absorb,
+      // Workers allocate fast and keep little, and V8 lets an unbounded heap grow long before it
+      // collects: a bound keeps N isolates inside the RSS budget (a worker that still runs out of
+      // memory on one pathological file loses only that batch, reported as an error).
+      resourceLimits: { maxOldGenerationSizeMb: WORKER_OLD_GEN_MB },
+    });
     submit = (item) => pool.submit(item);
     finish = () => pool.close();
     abort = () => pool.destroy();
@@ -225,15 +235,15 @@ export async function runScan(targets: string[], rawOpts: ScanCliOptions, io: Cl
 
   // Filters: baseline, then minimum severity.
   const min: Severity = opts.minSeverity ?? 'info';
-  const all = aggregator.findings();
   let suppressedBaseline = 0;
   let belowMin = 0;
-  const kept = all.filter((f) => {
+  // Filter on the aggregated entries; findings are materialised one at a time while writing.
+  const kept = aggregator.entries().filter((f) => {
     if (baseline?.has(f.fingerprint)) {
       suppressedBaseline += 1;
       return false;
     }
-    if (!severityAtLeast(f.blastRadius.severity, min)) {
+    if (!severityAtLeast(f.severity, min)) {
       belowMin += 1;
       return false;
     }
@@ -242,7 +252,7 @@ export async function runScan(targets: string[], rawOpts: ScanCliOptions, io: Cl
 
   const rules = ruleCatalogue(loaded.config);
   const bySeverity = emptyBySeverity();
-  for (const f of kept) bySeverity[f.blastRadius.severity] += 1;
+  for (const f of kept) bySeverity[f.severity] += 1;
   const stats: ScanStats = {
     targets,
     files: counters.files,
@@ -257,12 +267,25 @@ export async function runScan(targets: string[], rawOpts: ScanCliOptions, io: Cl
     durationMs: Date.now() - started,
     startedAt: now.toISOString(),
   };
-  const report: Report = { findings: kept.map((f) => toReportFinding(f, rules.get(f.rule)?.name)), stats };
+  const findings = function* () {
+    for (const e of kept) yield toReportFinding(e.finding(), rules.get(e.rule)?.name);
+  };
 
   const out = await openOutput(io, opts.output);
   const format: OutputFormat = opts.format ?? (out.isTTY ? 'table' : 'json');
-  const text = RENDERERS[format](report, { color: out.isTTY && !io.env.NO_COLOR, ...(io.columns ? { columns: io.columns } : {}), rules, toolVersion: version() });
-  await writeAll(out.stream, text);
+  const ctx = { color: out.isTTY && !io.env.NO_COLOR, ...(io.columns ? { columns: io.columns } : {}), rules, toolVersion: version() };
+  const input = { findings: findings(), rules: rulesOf(kept), stats };
+  // Coalesce pieces into ~256 KiB writes: few syscalls, bounded memory, backpressure honoured.
+  let buf = '';
+  for (const piece of STREAM_RENDERERS[format](input, ctx)) {
+    buf += piece;
+    if (buf.length >= 256 * 1024) {
+      await writeAll(out.stream, buf);
+      buf = '';
+      if (isClosed(out.stream)) break;
+    }
+  }
+  if (buf) await writeAll(out.stream, buf);
   await out.close();
 
   await writeAll(io.stderr, summariseNotices(counters.notices, stats));

@@ -3,19 +3,20 @@
  * runs without workers (`--workers 0`, tests). Never throws for bad input: unreadable, binary or
  * oversized files become notices, failing matches become typed errors.
  */
-import type { Chunk, FindingObservation, FindingSink } from '../../core/types.js';
+import type { Chunk, FindingSink } from '../../core/types.js';
+import { compactObservation, type CompactObservation } from '../../pipeline/aggregate.js';
 import { isTokenradiusError, wrapError } from '../../core/errors.js';
 import { scanChunk, type ScanDeps } from '../../pipeline/scan-chunk.js';
 import { readFileSync } from '../../sources/files/read.js';
 import type { SourceNotice } from '../../sources/options.js';
 import type { BatchResult, WorkItem } from './protocol.js';
 
-/** A sink that only collects: the main thread's aggregator decides what is new. */
-export function createCollectingSink(): FindingSink & { drain(): FindingObservation[] } {
-  let buf: FindingObservation[] = [];
+/** A sink that only collects (compacted): the main thread's aggregator decides what is new. */
+export function createCollectingSink(): FindingSink & { drain(): CompactObservation[] } {
+  let buf: CompactObservation[] = [];
   return {
     async upsert(o) {
-      buf.push(o);
+      buf.push(compactObservation(o));
       return { change: 'new', version: 1 };
     },
     drain() {

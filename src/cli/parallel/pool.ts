@@ -19,6 +19,8 @@ export interface PoolOptions {
   onResult(result: BatchResult): void;
   /** Worker module URL (default: the compiled scan-worker next to this file). */
   workerUrl?: URL;
+  /** V8 limits per worker (a smaller young generation keeps the RSS of N isolates down). */
+  resourceLimits?: { maxYoungGenerationSizeMb?: number; maxOldGenerationSizeMb?: number };
 }
 
 export interface ScanPool {
@@ -67,7 +69,7 @@ export function createScanPool(opts: PoolOptions): ScanPool {
   };
 
   const spawn = (): Slot => {
-    const worker = new Worker(url, { workerData: opts.init });
+    const worker = new Worker(url, { workerData: opts.init, ...(opts.resourceLimits ? { resourceLimits: opts.resourceLimits } : {}) });
     const slot: Slot = { worker, inflight: new Map() };
     worker.on('message', (msg: FromWorker) => {
       if (msg.type === 'ready') return;

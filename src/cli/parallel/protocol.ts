@@ -6,7 +6,8 @@
  * thread (git history, exports, stdin). Results come back as observations: fingerprints, redacted
  * previews and masked claims only — never a raw token (the CLI sets no sealing key).
  */
-import type { Chunk, FindingObservation } from '../../core/types.js';
+import type { Chunk } from '../../core/types.js';
+import type { CompactObservation } from '../../pipeline/aggregate.js';
 import type { Config } from '../../config/schema.js';
 import type { SourceNotice } from '../../sources/options.js';
 import type { ReadFileOptions } from '../../sources/files/read.js';
@@ -33,7 +34,8 @@ export interface BatchStats {
 }
 
 export interface BatchResult extends BatchStats {
-  observations: FindingObservation[];
+  /** Serialised by the worker (see `CompactObservation`): the main thread stores them as they are. */
+  observations: CompactObservation[];
   notices: SourceNotice[];
   errors: ScanError[];
 }
