@@ -58,8 +58,7 @@ export interface ActResult {
 }
 
 const QUIET_STATUSES = new Set(['false-positive', 'revoked', 'resolved']);
-/** How long the no-sink audit dedupe remembers a finding version. */
-const AUDIT_DEDUPE_SECONDS = 90 * 86_400;
+const UNDECIDED = new Set<RevocationStatus['outcome']>(['awaiting-approval', 'in-progress', 'rejected']);
 
 /** Idempotency key of the alert of one finding version to one sink (also its `webhook-id`). */
 export function alertKey(sinkId: string, fingerprint: string, version: number): string {
@@ -67,8 +66,12 @@ export function alertKey(sinkId: string, fingerprint: string, version: number): 
 }
 
 async function auditSkipped(deps: ActDeps, fingerprint: string, version: number, severity: string, reason: string): Promise<void> {
-  const first = await deps.store.rememberDelivery('act', `alert-skipped:${fingerprint}:${version}`, AUDIT_DEDUPE_SECONDS);
-  if (first) await deps.store.appendAudit({ actor: 'system', action: 'finding.alert-skipped', fingerprint, details: { version, severity, reason } });
+  // The audit line itself is the dedupe: look for it, append it if missing. (Remembering a
+  // delivery id first and appending after lost the line for good when the store went away
+  // between the two — the re-run saw the id and skipped.)
+  const written = await deps.store.listAudit({ fingerprint, action: 'finding.alert-skipped', limit: 500 });
+  if (written.items.some((a) => a.details.version === version)) return;
+  await deps.store.appendAudit({ actor: 'system', action: 'finding.alert-skipped', fingerprint, details: { version, severity, reason } });
 }
 
 export async function act(input: ActInput, deps: ActDeps): Promise<ActResult> {
@@ -94,19 +97,22 @@ export async function act(input: ActInput, deps: ActDeps): Promise<ActResult> {
 
   // 1. Revocations.
   const revocations: RevocationStatus[] = [];
-  const completed: RevocationStatus[] = [];
+  let changed = false;
   if (decision.revocation) {
     for (const id of decision.revocation.revokers) {
       const revoker = deps.revokers?.find((r) => r.id === id);
       if (!revoker || !revoker.supports(finding)) continue;
       const run = await startRevocation(deps, finding, revoker, decision.revocation);
       revocations.push(run.status);
-      if (run.completedNow) completed.push(run.status);
+      changed ||= run.completedNow;
       retry ||= run.retry;
     }
     // A confirmed revocation changed the finding's status: alert with the fresh record.
-    if (completed.length > 0) finding = (await deps.store.getFinding(fingerprint, { occurrenceLimit: 20 })) ?? finding;
+    if (changed) finding = (await deps.store.getFinding(fingerprint, { occurrenceLimit: 20 })) ?? finding;
   }
+  // Every revocation with an outcome is announced; the claim per (revocation, sink) makes a re-run
+  // of this job retry only the announcements that failed.
+  const completed = revocations.filter((r) => !UNDECIDED.has(r.outcome));
 
   // 2. Alerts.
   const alerts: ActResult['alerts'] = [];

@@ -70,7 +70,9 @@ export async function startService(loaded: LoadedConfig, opts: ServiceOptions): 
     if (redisUrl) {
       // Loaded only in service mode: the inline runner never needs bullmq.
       const { createQueueTransport } = await import('../queue/transport.js');
-      const transport = createQueueTransport({ redisUrl, options: config.queue, sealingKey: deps.sealingKey, logger, metrics, scrub: deps.scrub });
+      // A store outage pauses the queues instead of failing jobs: recovery needs no `jobs retry`.
+      const isOutage = async (err: TokenradiusError) => err.code === 'STORE_UNAVAILABLE' && !(await deps.store.ping().then(() => true, () => false));
+      const transport = createQueueTransport({ redisUrl, options: config.queue, sealingKey: deps.sealingKey, logger, metrics, scrub: deps.scrub, isOutage });
       service.transport = transport;
       service.ingress = transport;
       closers.push(() => transport.close());
@@ -109,7 +111,7 @@ export async function startService(loaded: LoadedConfig, opts: ServiceOptions): 
     if (opts.http) {
       const options = { ...config.server, ...(opts.host ? { host: opts.host } : {}), ...(opts.port !== undefined ? { port: opts.port } : {}) };
       const server = await buildServer(
-        { logger, metrics, options, readiness, config, store: deps.store, env: loaded.env, ...(service.ingress ? { ingress: service.ingress } : {}) },
+        { logger, metrics, options, readiness, config, store: deps.store, env: loaded.env, sealingKey: deps.sealingKey, act: deps.act, ...(service.ingress ? { ingress: service.ingress } : {}) },
         { routes: opts.routes ?? defaultRoutes },
       );
       service.server = server;

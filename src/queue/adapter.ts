@@ -20,6 +20,14 @@ export interface AdapterContext {
   scrub: Scrubber;
   /** Called with the typed error before it is translated (metrics, logs). */
   onError?: (job: Job, err: TokenradiusError) => void;
+  /**
+   * Whether a retryable error means that something every job needs is down right now (the store
+   * answers no ping). Then the whole queue pauses for `outagePauseMs` and the job waits WITHOUT
+   * using an attempt, so an outage of any length fails no job and needs no `jobs retry`; a job
+   * that fails on its own while everything is up still uses its attempts.
+   */
+  isOutage?: (err: TokenradiusError) => Promise<boolean>;
+  outagePauseMs?: number;
 }
 
 export function toTokenradiusError(e: unknown): TokenradiusError {
@@ -49,6 +57,10 @@ export function adaptProcessor<D, R>(fn: (job: Job<D>, token?: string) => Promis
     } catch (e) {
       const err = toTokenradiusError(e);
       ctx.onError?.(job as Job, err);
+      if (err.retry === 'later' && ctx.isOutage && (await ctx.isOutage(err).catch(() => false))) {
+        await ctx.queue.rateLimit(Math.max(1, ctx.outagePauseMs ?? 2000));
+        throw new RateLimitError();
+      }
       return rethrowForBullmq(err, ctx);
     }
   };

@@ -52,6 +52,8 @@ export interface QueueTransportOptions {
   logger: Logger;
   metrics: Metrics;
   scrub?: Scrubber;
+  /** See `AdapterContext.isOutage`: a failed job waits out an outage without using an attempt. */
+  isOutage?: (err: TokenradiusError) => Promise<boolean>;
 }
 
 export interface FailedJobInfo {
@@ -256,7 +258,12 @@ export function createQueueTransport(opts: QueueTransportOptions): QueueTranspor
       const conn = (workerConn ??= createRedisConnection(opts.redisUrl, 'worker', { timeoutMs, name: 'tokenradius-worker' }));
       const make = <D>(name: QueueName, fn: (job: Job<D>) => Promise<unknown>, concurrency: number) => {
         const limiter = options.limiters[name];
-        const w = new Worker(name, adaptProcessor(fn, { queue: workerQueue(name), scrub, onError: onJobError(name) }), {
+        const w = new Worker(name, adaptProcessor(fn, {
+            queue: workerQueue(name),
+            scrub,
+            onError: onJobError(name),
+            ...(opts.isOutage ? { isOutage: opts.isOutage, outagePauseMs: options.backoffMs } : {}),
+          }), {
           connection: conn,
           prefix: options.prefix,
           concurrency,
