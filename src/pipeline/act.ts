@@ -65,6 +65,12 @@ export function alertKey(sinkId: string, fingerprint: string, version: number): 
   return actionKeys.alert(sinkId, fingerprint, version);
 }
 
+/** Deliveries of this version still to be retried (an earlier attempt of this job failed retryably). */
+async function hasUnfinished(deps: ActDeps, fingerprint: string, version: number): Promise<boolean> {
+  const page = await deps.store.listActions({ fingerprint, status: ['failed', 'pending'], limit: 200 });
+  return page.items.some((a) => a.findingVersion === version && (a.status === 'pending' || a.details.retry === true));
+}
+
 async function auditSkipped(deps: ActDeps, fingerprint: string, version: number, severity: string, reason: string): Promise<void> {
   // The audit line itself is the dedupe: look for it, append it if missing. (Remembering a
   // delivery id first and appending after lost the line for good when the store went away
@@ -83,7 +89,9 @@ export async function act(input: ActInput, deps: ActDeps): Promise<ActResult> {
     return { ...base, outcome: 'missing' };
   }
   if (finding.version > version) return { ...base, outcome: 'superseded' };
-  if (QUIET_STATUSES.has(finding.status)) return { ...base, outcome: 'suppressed' };
+  // Quiet findings get no new alerts — but a job that revoked the token itself (status now
+  // `revoked`) must still finish its own retries for this version.
+  if (QUIET_STATUSES.has(finding.status) && !(await hasUnfinished(deps, fingerprint, version))) return { ...base, outcome: 'suppressed' };
   await maybePurge(deps);
 
   const nothingConfigured = deps.sinks.length === 0 && !deps.revokers?.length && !deps.remediators?.length;
