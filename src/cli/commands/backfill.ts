@@ -10,7 +10,8 @@
  * - without `--inline` and without REDIS_URL: run the poll here against the findings store
  *   (findings stored, alerts through the act stage, cursors advanced), and print a summary.
  *
- * `--since` is handed to the source as is (Slack: a ts, an ISO date/time, or `file:<id>`).
+ * `--since` is handed to the source as is (Slack: a ts, an ISO date/time, or `file:<id>`; Jira: an
+ * ISO date/time or `issue:<KEY>[,<KEY>…]`; GitHub: an ISO date/time or `commits:<owner>/<repo>:<sha>`).
  */
 import { Command, Option } from 'commander';
 import { z } from 'zod';
@@ -160,7 +161,7 @@ export function backfillCommand(): Command {
   return new Command('backfill')
     .description('run one backfill of a configured source now (sources: in the config file)')
     .argument('<source-id>', 'id of a configured source, e.g. slack-main')
-    .option('--since <point>', 'start here instead of the stored cursor (Slack: a ts or an ISO date; see the README per source)')
+    .option('--since <point>', 'start here instead of the stored cursor (an ISO date; Slack: a ts; Jira: issue:<KEY>; GitHub: commits:<owner>/<repo>:<sha>)')
     .option('--inline', 'scan in this process and print the findings of this run like `scan` (stores nothing, moves no cursor)')
     .addOption(new Option('-f, --format <format>', 'report format with --inline (default: table on a terminal, json otherwise)').choices([...OUTPUT_FORMATS]))
     .option('-o, --output <file>', 'with --inline: write the report to a file instead of stdout')
