@@ -42,6 +42,7 @@ export type ActStore = Pick<
   | 'claimAction'
   | 'completeAction'
   | 'appendAudit'
+  | 'listAudit'
   | 'rememberDelivery'
   | 'getSealedToken'
   | 'deleteSealedToken'

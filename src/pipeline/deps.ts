@@ -75,7 +75,8 @@ export async function buildDeps(loaded: LoadedConfig, o: BuildDepsOptions = {}):
 
   const store = o.store ?? (await openStoreFromConfig(loaded, { dataDir }));
   const scanDeps = buildScanDeps(config, { sink: store, sealingKey: sealing.key, verify: config.trust.verify, env: loaded.env });
-  const actDeps = createActDeps({ config, env: loaded.env, store, sealingKey: sealing.key, logger, dataDir, now, ...(o.sinks ? { extraSinks: o.sinks } : {}) });
+  // The SET signing key lives in config.dataDir (not a --data-dir override): /.well-known/jwks.json reads it there.
+  const actDeps = createActDeps({ config, env: loaded.env, store, sealingKey: sealing.key, logger, now, ...(o.sinks ? { extraSinks: o.sinks } : {}) });
   const sinks = actDeps.sinks;
   const sources = config.sources;
   const queue = config.queue;

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { ActOptionsSchema, type ActOptionsInput } from '../../src/act/options.js';
+import { ActOptionsSchema, MatchSchema, type ActOptionsInput } from '../../src/act/options.js';
 import { decide, findingEventType, matches } from '../../src/act/policy.js';
 import { resolveConfig } from '../../src/config/load.js';
 import { storedFinding } from './helpers.js';
 
 const opts = (o: ActOptionsInput) => ActOptionsSchema.parse(o);
-const sinks: ActOptionsInput['sinks'] = [
+const sinks: NonNullable<ActOptionsInput>['sinks'] = [
   { id: 'sec-slack', type: 'slack', tokenEnv: 'SLACK_ALERT_TOKEN', channel: 'C0SEC' },
   { id: 'soc', type: 'webhook', url: 'https://soc.example.test/hook', secretEnv: 'SOC_SECRET' },
 ];
@@ -30,14 +30,14 @@ describe('policy: routes', () => {
     const oktaLive = storedFinding({ profile: { issuerFamily: 'okta' } as never });
     expect(decide(oktaLive, o)).toMatchObject({ sinks: ['soc'], routes: ['policy:okta-live'] });
     // Same finding, expired: no route matches.
-    expect(decide({ ...oktaLive, liveness: { state: 'expired', checkedBy: [] } }, o).sinks).toEqual([]);
+    expect(decide({ ...oktaLive, liveness: { state: 'expired' } }, o).sinks).toEqual([]);
     // Critical: both routes match; sinks in config order, once each.
     const crit = { ...oktaLive, blastRadius: { score: 99, severity: 'critical' as const, factors: [] } };
     expect(decide(crit, o).sinks).toEqual(['sec-slack', 'soc']);
     // The issuer can be the exact iss (from the profile or the claims).
-    const byIss = { minSeverity: 'info', sources: [], rules: [], issuers: ['https://idp.example.test'], liveness: [], kinds: [] } as const;
-    expect(matches({ ...byIss, issuers: [...byIss.issuers] }, storedFinding())).toBe(true);
-    expect(matches({ ...byIss, issuers: ['https://idp.example.test/'] }, storedFinding())).toBe(false);
+    const byIss = (issuers: string[]) => MatchSchema.parse({ issuers });
+    expect(matches(byIss(['https://idp.example.test']), storedFinding())).toBe(true);
+    expect(matches(byIss(['https://idp.example.test/']), storedFinding())).toBe(false);
     expect(decide(storedFinding({ rule: 'github-classic-pat', kind: 'credential', claims: undefined }), o).routes).toEqual(['policy:pats']);
     // Another source: the okta route does not apply.
     expect(decide({ ...oktaLive, sources: ['jira-main'], occurrences: oktaLive.occurrences.map((x) => ({ ...x, source: 'jira-main' })) }, o).sinks).toEqual([]);
