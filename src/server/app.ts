@@ -20,6 +20,8 @@ import type { Metrics } from '../observe/metrics.js';
 import { safeError, createScrubber } from '../observe/scrub.js';
 import type { Ingress } from '../pipeline/stages.js';
 import type { FindingStore } from '../store/types.js';
+import type { SealingKey } from '../core/secrets.js';
+import type { ActDeps } from '../act/engine.js';
 import type { ServerOptions } from './options.js';
 
 declare module 'fastify' {
@@ -48,6 +50,10 @@ export interface ServerDeps {
   ingress?: Ingress;
   /** The loaded config's environment snapshot (`LoadedConfig.env`): webhook signing secrets named by `*Env` keys. */
   env?: Readonly<Record<string, string>>;
+  /** The sealing key: console sessions are sealed with it; revocations and liveness re-checks open sealed tokens. */
+  sealingKey?: SealingKey;
+  /** The act stage's dependencies (revokers, sinks, policy) for revoke-now / approve / reject; built from `config` when absent. */
+  act?: ActDeps;
 }
 
 export interface RoutePlugin {

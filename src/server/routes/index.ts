@@ -8,5 +8,7 @@ import { slackEventsRoutes } from './slack-events.js';
 import { jiraWebhookRoutes } from './jira-webhook.js';
 import { githubWebhookRoutes } from './github-webhook.js';
 import { wellKnownRoutes } from './well-known.js';
+import { apiRoutesPlugin } from './api.js';
+import { consoleRoutes } from './console.js';
 
-export const routes: readonly RoutePlugin[] = [healthRoutes, slackEventsRoutes, jiraWebhookRoutes, githubWebhookRoutes, wellKnownRoutes];
+export const routes: readonly RoutePlugin[] = [healthRoutes, slackEventsRoutes, jiraWebhookRoutes, githubWebhookRoutes, wellKnownRoutes, apiRoutesPlugin, consoleRoutes];
