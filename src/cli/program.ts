@@ -19,6 +19,8 @@ export const COMMANDS: ReadonlyArray<{ name: string; load: () => Promise<Command
   { name: 'worker', load: async () => (await import('./commands/worker.js')).workerCommand() },
   { name: 'jobs', load: async () => (await import('./commands/jobs.js')).jobsCommand() },
   { name: 'backfill', load: async () => (await import('./commands/backfill.js')).backfillCommand() },
+  { name: 'keys', load: async () => (await import('./commands/keys.js')).keysCommand() },
+  { name: 'demo', load: async () => (await import('./commands/demo.js')).demoCommand() },
 ];
 
 /** The program with the command `argv` names (or every command, for help and unknown names). */

@@ -6,6 +6,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { loadConfig } from '../../config/load.js';
 import { ALL_ROLES, runUntilSignal, startService } from '../../pipeline/service.js';
+import { firstRun } from '../../demo/first-run.js';
 
 export function parsePort(v: string): number {
   const n = Number(v);
@@ -27,7 +28,8 @@ export function serveCommand(): Command {
     .option('-d, --data-dir <dir>', 'embedded data directory (PGlite store, sealing key) when DATABASE_URL is not set')
     .option('--no-workers', 'HTTP only: leave the pipeline to `tokenradius worker` processes')
     .option('-c, --config <file>', 'configuration file (default: TOKENRADIUS_CONFIG or embedded defaults)')
-    .action(async (o: { port?: number; host?: string; dataDir?: string; workers: boolean; config?: string }) => {
+    .option('--no-demo', 'do not load the bundled demo into an empty embedded store on first run')
+    .action(async (o: { port?: number; host?: string; dataDir?: string; workers: boolean; config?: string; demo: boolean }) => {
       const loaded = loadConfig(o.config ? { file: o.config } : {});
       const service = await startService(loaded, {
         http: true,
@@ -36,6 +38,13 @@ export function serveCommand(): Command {
         ...(o.host ? { host: o.host } : {}),
         ...(o.dataDir ? { dataDir: o.dataDir } : {}),
       });
+      // First run: a one-time admin key on stdout, and the demo into an empty embedded store.
+      const first = await firstRun(service, { demo: o.demo, dataDir: o.dataDir ?? loaded.config.dataDir, stdout: process.stdout }).catch(async (e: unknown) => {
+        await service.close();
+        throw e;
+      });
+      process.once('SIGTERM', first.stop);
+      process.once('SIGINT', first.stop);
       exitSoon(await runUntilSignal(service));
     });
 }
