@@ -3,6 +3,7 @@
  * log capture, and the end-of-test checks every fault test makes (each planted token stored once
  * with exactly its occurrences; nothing leaked).
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { expect } from 'vitest';
@@ -85,4 +86,31 @@ export async function dumpStore(store: FindingStore): Promise<string> {
   const parts: string[] = [];
   for await (const t of store.dumpTables()) parts.push(t.table, ...t.rows);
   return parts.join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Worker child processes (the built CLI, as deployed)
+
+export interface WorkerChild {
+  role: string;
+  child: ChildProcess;
+  /** Everything it printed (JSON log lines). */
+  output: string[];
+}
+
+export function spawnWorker(cli: string, role: string, configFile: string, env: Record<string, string | undefined>): WorkerChild {
+  const child = spawn(process.execPath, [cli, 'worker', '--role', role, '--config', configFile], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const output: string[] = [];
+  child.stdout!.on('data', (d) => output.push(String(d)));
+  child.stderr!.on('data', (d) => output.push(String(d)));
+  return { role, child, output };
+}
+
+/** Send `signal` and wait for the exit; resolves with the exit code (null after a signal). */
+export async function stopWorker(w: WorkerChild, signal: NodeJS.Signals): Promise<number | null> {
+  const c = w.child;
+  if (c.exitCode !== null || c.signalCode !== null) return c.exitCode;
+  const exited = new Promise<number | null>((r) => c.once('exit', (code) => r(code)));
+  c.kill(signal);
+  return exited;
 }
