@@ -172,7 +172,7 @@ export async function recordFailure(
   const retryable = err.retry !== 'never' && deps.maxAttempts !== undefined;
   const max = deps.maxAttempts ?? 1;
   let r: { status: 'failed' | 'dead-letter'; reason: string; retry: boolean };
-  if (retryable && attempt < max) r = { status: 'failed', reason: `${what} failed (${err.code}); attempt ${attempt} of ${max}, will retry`, retry: true };
+  if (retryable && attempt < max) r = { status: 'failed', reason: `${what} failed (${err.code}); attempt ${attempt} of ${max}, retryable`, retry: true };
   else if (retryable) r = { status: 'dead-letter', reason: `${what} failed (${err.code}) after ${attempt} attempt${attempt === 1 ? '' : 's'}; dead-lettered`, retry: false };
   else r = { status: 'failed', reason: `${what} failed (${err.code})`, retry: false };
   await deps.store.completeAction(action.id, r.status, r.reason, { code: err.code, ...(r.retry ? { retry: true } : {}) });
