@@ -129,11 +129,15 @@ export function createAuthenticator(deps: AuthDeps): Authenticator {
 
     checkCsrf(request, principal, provided) {
       if (principal.via === 'bearer' || SAFE_METHODS.has(request.method)) return;
+      // Defence in depth beside the token (and SameSite=Strict): refuse what the browser says came
+      // from another site. Our pages send `Referrer-Policy: no-referrer`, under which browsers send
+      // `Origin: null` even for same-origin form posts, so `null` is judged by Sec-Fetch-Site.
       const origin = request.headers.origin;
       if (typeof origin === 'string' && origin !== 'null' && origin !== ownOrigin(request)) {
         throw new TokenradiusError('FORBIDDEN', 'cross-origin request refused');
       }
-      if (origin === 'null' || request.headers['sec-fetch-site'] === 'cross-site') throw new TokenradiusError('FORBIDDEN', 'cross-origin request refused');
+      const site = request.headers['sec-fetch-site'];
+      if (site === 'cross-site' || site === 'same-site') throw new TokenradiusError('FORBIDDEN', 'cross-origin request refused');
       const header = request.headers[CSRF_HEADER];
       const token = typeof provided === 'string' && provided.length > 0 ? provided : typeof header === 'string' ? header : '';
       if (!principal.csrf || !safeEqual(token, principal.csrf)) {

@@ -52,6 +52,7 @@ pre { background: var(--panel); border: 1px solid var(--line); padding: .6rem; o
 .live-not-yet-valid, .live-unverifiable, .live-unknown { background: #f1f5f9; color: #334155; border-color: #64748b; }
 .status { font-size: .85rem; color: var(--muted); }
 .scorecell { display: flex; align-items: center; gap: .4rem; }
+figure.factors { margin: 0; }
 .factorbar { width: 100%; height: 18px; display: block; border: 1px solid var(--line); }
 .legend { list-style: none; padding: 0; margin: .5rem 0; display: flex; flex-wrap: wrap; gap: .3rem 1.2rem; font-size: .9rem; }
 .trend { width: 100%; max-width: 720px; height: auto; }

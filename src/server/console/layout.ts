@@ -51,6 +51,7 @@ export function page(o: PageOptions): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
+<link rel="icon" href="data:,">
 <title>${o.title} · tokenradius</title>
 <link rel="stylesheet" href="${CONSOLE_PREFIX}/assets/app.css?v=${ASSET_VERSION}">
 <script src="${CONSOLE_PREFIX}/assets/app.js?v=${ASSET_VERSION}" defer></script>
