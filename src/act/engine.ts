@@ -309,7 +309,10 @@ export async function runClaimedRevocation(deps: ActDeps, action: Action, attemp
     });
   } catch (e) {
     const r = await recordFailure(deps, action, attempt, `revoker ${revoker.id}`, toError(e));
-    return { status: status('failed', r.reason), retry: r.retry, completedNow: true };
+    // A failure that will be retried is not an outcome: announcing it as `revocation.completed`
+    // sent receivers a "failed" and then, after the retry, a second "completed" for one revocation.
+    if (r.retry) return { status: status('in-progress', r.reason), retry: true, completedNow: false };
+    return { status: status('failed', r.reason), retry: false, completedNow: true };
   }
   const reason = safeText(result.reason);
   const details: Record<string, unknown> = { outcome: result.outcome, ...(result.confirmed !== undefined ? { confirmed: result.confirmed } : {}), ...(result.details ?? {}) };
