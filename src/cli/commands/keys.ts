@@ -51,14 +51,16 @@ const storeOptions = (cmd: Command): Command =>
     .option('-c, --config <file>', 'configuration file (default: TOKENRADIUS_CONFIG or embedded defaults)');
 
 export function keysCommand(io: CliIo = processIo()): Command {
-  const keys = new Command('keys').description('create, list and revoke API keys for the review API and console');
+  const output = { writeOut: (t: string) => void io.stdout.write(t), writeErr: (t: string) => void io.stderr.write(t) };
+  const keys = new Command('keys').description('create, list and revoke API keys for the review API and console').configureOutput(output);
 
   keys.addCommand(
     storeOptions(
       new Command('create')
         .description('create a key and print it alone on stdout (shown once; only its hash is stored)')
         .addOption(new Option('-r, --role <role>', 'viewer (read), responder (act on findings), admin (also manage keys)').choices(ApiKeyRoleSchema.options).makeOptionMandatory())
-        .option('-l, --label <text>', 'who or what uses the key', parseLabel),
+        .option('-l, --label <text>', 'who or what uses the key', parseLabel)
+        .configureOutput(output),
     ).action(async (o: StoreOptions & { role: string; label?: string }) => {
       const role = ApiKeyRoleSchema.parse(o.role);
       const created = await withStore(o, io, (store) => store.createApiKey({ role, label: o.label ?? `cli ${role} key`, actor: 'cli' }));
@@ -69,7 +71,7 @@ export function keysCommand(io: CliIo = processIo()): Command {
   );
 
   keys.addCommand(
-    storeOptions(new Command('list').description('list keys (never the keys themselves)').option('--json', 'JSON output')).action(async (o: StoreOptions & { json?: boolean }) => {
+    storeOptions(new Command('list').description('list keys (never the keys themselves)').option('--json', 'JSON output').configureOutput(output)).action(async (o: StoreOptions & { json?: boolean }) => {
       const list = await withStore(o, io, (store) => store.listApiKeys());
       await writeAll(io.stdout, o.json ? JSON.stringify(list, null, 2) + '\n' : list.length === 0 ? 'no API keys\n' : table(list));
       process.exitCode = EXIT.CLEAN;
@@ -77,7 +79,7 @@ export function keysCommand(io: CliIo = processIo()): Command {
   );
 
   keys.addCommand(
-    storeOptions(new Command('revoke').description('revoke a key by id (idempotent)').argument('<id>', 'the key id (keys list)')).action(async (id: string, o: StoreOptions) => {
+    storeOptions(new Command('revoke').description('revoke a key by id (idempotent)').argument('<id>', 'the key id (keys list)').configureOutput(output)).action(async (id: string, o: StoreOptions) => {
       if (!/^[a-z2-7]{12}$/.test(id)) throw usageError('a key id is 12 characters a-z and 2-7 (see `tokenradius keys list`)');
       const k = await withStore(o, io, (store) => store.revokeApiKey(id, 'cli'));
       await writeAll(io.stdout, `revoked ${k.role} key ${k.id} (${k.label})\n`);

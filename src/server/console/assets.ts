@@ -21,6 +21,7 @@ a:hover { text-decoration-thickness: 2px; }
 .visually-hidden { position: absolute !important; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 header.top { display: flex; flex-wrap: wrap; align-items: center; justify-content: space-between; gap: .5rem 1rem; padding: .6rem 1.2rem; background: var(--accent); color: #fff; }
 header.top a { color: #fff; }
+header.top :focus-visible { outline-color: #fff; }
 header.top .brand { font-weight: 700; font-size: 1.1rem; text-decoration: none; margin-right: 1rem; }
 header.top nav ul { list-style: none; display: flex; flex-wrap: wrap; gap: .25rem 1rem; margin: 0; padding: 0; align-items: center; }
 header.top nav a[aria-current="page"] { text-decoration-thickness: 3px; font-weight: 600; }

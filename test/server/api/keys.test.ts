@@ -107,7 +107,10 @@ describe('tokenradius keys', () => {
   });
 
   it('refuses an unknown role and a malformed id', async () => {
-    await expect(cli(['create', '--role', 'root', '--data-dir', dataDir])).rejects.toThrow();
+    const c = io();
+    await expect(keysCommand(c.io).exitOverride().parseAsync(['create', '--role', 'root', '--data-dir', dataDir], { from: 'user' })).rejects.toThrow();
+    expect(c.err()).toContain("argument 'root' is invalid");
+    expect(c.out()).toBe('');
     await expect(cli(['revoke', 'not-an-id', '--data-dir', dataDir])).rejects.toMatchObject({ code: 'USAGE' });
   });
 });

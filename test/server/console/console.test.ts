@@ -306,6 +306,29 @@ describe('console', () => {
   });
 });
 
+/** WCAG relative luminance and contrast ratio of two #rrggbb colours. */
+function contrast(a: string, b: string): number {
+  const lum = (short: string) => {
+    const hex = short.length === 4 ? `#${[...short.slice(1)].map((c) => c + c).join('')}` : short;
+    const [r, g, bl] = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16) / 255).map((c) => (c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4)) as [number, number, number];
+    return 0.2126 * r + 0.7152 * g + 0.0722 * bl;
+  };
+  const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p) as [number, number];
+  return (x + 0.05) / (y + 0.05);
+}
+
+describe('console colours', () => {
+  it('meet WCAG AA contrast for every badge and button', async () => {
+    const { CSS } = await import('../../../src/server/console/assets.js');
+    const rules = [...CSS.matchAll(/([^{}\n]+)\{([^}]*)\}/g)].map((m) => ({ selector: m[1]!.trim(), body: m[2]! }));
+    const pairs = rules
+      .map((r) => ({ selector: r.selector, bg: /background:\s*(#(?:[0-9a-f]{6}|[0-9a-f]{3}))\b/i.exec(r.body)?.[1], fg: /(?:^|;|\s)color:\s*(#(?:[0-9a-f]{6}|[0-9a-f]{3}))\b/i.exec(r.body)?.[1] }))
+      .filter((p): p is { selector: string; bg: string; fg: string } => Boolean(p.bg && p.fg));
+    expect(pairs.length).toBeGreaterThanOrEqual(10);
+    for (const p of pairs) expect(contrast(p.fg, p.bg), p.selector).toBeGreaterThanOrEqual(4.5);
+  });
+});
+
 describe('console on an empty store', () => {
   let s: TestServer;
   beforeAll(async () => {
