@@ -227,13 +227,20 @@ export const jdbcConnectionString = {
 // https://learn.microsoft.com/en-us/dotnet/framework/data/adonet/connection-string-syntax — Server=…;Database=…;User Id=…;Password=…;
 const ADO_PASSWORD = /(?:^|[;"'\s])(?:password|pwd)\s{0,2}=/gi;
 const ADO_SERVER_KEYS = /^(?:server|data source|datasource|host|hostname|address|addr|network address|initial catalog|database|dsn|driver)$/i;
+/** The same keys as they appear in text (`Server=`), to skip password keys with none nearby. */
+const ADO_SERVER_KEY_TEXT = /(?:server|data ?source|host(?:name)?|addr(?:ess)?|initial catalog|database|dsn|driver)\s*=/gi;
+
+/** A character that ends an unquoted connection string: quotes, line breaks, angle brackets, backtick. */
+function isAdoDelimiter(c: number): boolean {
+  return c === 34 || c === 39 || c === 10 || c === 13 || c === 60 || c === 62 || c === 96;
+}
 
 function adoAt(text: string, keyPos: number): { secret: string; start: number; end: number; context: Record<string, string> } | undefined {
   // The string runs between delimiters that cannot occur inside it unquoted: quotes, line breaks, angle brackets.
   let s = keyPos;
-  while (s > 0 && keyPos - s < 1024 && !/["'\n\r<>`]/.test(text[s - 1]!)) s--;
+  while (s > 0 && keyPos - s < 1024 && !isAdoDelimiter(text.charCodeAt(s - 1))) s--;
   let e = keyPos;
-  while (e < text.length && e - keyPos < 1024 && !/["'\n\r<>`]/.test(text[e]!)) e++;
+  while (e < text.length && e - keyPos < 1024 && !isAdoDelimiter(text.charCodeAt(e))) e++;
   const raw = text.slice(s, e);
   if (/jdbc:|:\/\//i.test(raw)) return undefined; // URL forms have their own rules
   const pairs = new Map<string, string>();
@@ -266,11 +273,21 @@ export const adoConnectionString = {
   reach: { privilege: 'admin', scope: 'a database (often SQL Server) as the string’s user', lifetime: 'unbounded' },
   window: { before: 1024, after: 1024 },
   find: guardedFind((text, out: Match[]) => {
+    // Where server-like keys are (one linear pass): a password key with none within reach of its
+    // window cannot form a connection string, so it is skipped without examining its ~2 KiB
+    // neighbourhood (text of nothing but `pwd=` took ~20 s per MiB before).
+    const serverKeys: number[] = [];
+    ADO_SERVER_KEY_TEXT.lastIndex = 0;
+    for (let k: RegExpExecArray | null; (k = ADO_SERVER_KEY_TEXT.exec(text)) !== null; ) serverKeys.push(k.index);
+    if (serverKeys.length === 0) return;
+    let next = 0;
     ADO_PASSWORD.lastIndex = 0;
     let covered = -1;
     let m: RegExpExecArray | null;
     while ((m = ADO_PASSWORD.exec(text)) !== null && out.length < 500) {
       if (m.index < covered) continue;
+      while (next < serverKeys.length && serverKeys[next]! < m.index - 1100) next++;
+      if (next >= serverKeys.length || serverKeys[next]! > m.index + 1100) continue;
       const r = adoAt(text, m.index + (/^[;"'\s]/.test(m[0]) ? 1 : 0));
       if (!r) continue;
       covered = r.end;

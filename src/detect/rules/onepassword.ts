@@ -3,7 +3,9 @@ import { ALNUM, BASE64, LOWER, placements, randomBody } from './gen.js';
 import { patternRule } from './kit.js';
 
 // https://developer.1password.com/docs/service-accounts/ — `ops_eyJ…` (base64 JSON with the account and key material).
-const TOKEN = /(?<![A-Za-z0-9_-])ops_eyJ[A-Za-z0-9+/_-]{250,4000}={0,3}(?![A-Za-z0-9+/=_-])/g;
+// The body is matched atomically (a lookahead capture, then the backreference): a run of token
+// characters longer than 4000 fails once instead of backtracking through every shorter length.
+const TOKEN = /(?<![A-Za-z0-9_-])ops_eyJ(?=([A-Za-z0-9+/_-]{250,4000}))\1={0,3}(?![A-Za-z0-9+/=_-])/g;
 
 export const onepasswordServiceAccountToken = patternRule({
   id: 'onepassword-service-account-token',

@@ -83,8 +83,11 @@ function* linesFrom(text: string, from: number, limit: number): Generator<{ star
  * line carrying `prefix`. Returns undefined when the block is not complete and well-formed.
  */
 function collectPrefixed(text: string, headerEnd: number, prefix: string, footer: string): Collected | undefined {
-  const firstNl = text.indexOf('\n', headerEnd);
-  if (firstNl === -1 || firstNl - headerEnd > 4) return undefined; // something else follows the header on its line
+  // Only the next few characters may separate the header from its line break (a bounded look: an
+  // unbounded indexOf per header made one long line of headers quadratic).
+  const nl = text.slice(headerEnd, headerEnd + 5).indexOf('\n');
+  if (nl === -1) return undefined; // something else follows the header on its line
+  const firstNl = headerEnd + nl;
   const headers: string[] = [];
   const body: string[] = [];
   const bare = prefix.trimEnd();
@@ -115,13 +118,25 @@ function collectPrefixed(text: string, headerEnd: number, prefix: string, footer
   return undefined;
 }
 
+/**
+ * Where `footer` starts when it is the first `-----` after `from`, else -1. A block body (base64,
+ * `Name: value` headers, `\\n` escapes) never holds five dashes, so this is the only place its
+ * footer can be — and the search stops at the next dash run (at the latest the next BEGIN), which
+ * keeps a text of many headers linear. (Searching for the footer itself scanned to the end of the
+ * text once per header: 1 MiB of repeated headers took ~20 s.)
+ */
+function footerAt(text: string, from: number, footer: string): number {
+  const f = text.indexOf('-----', from);
+  return f !== -1 && text.startsWith(footer, f) ? f : -1;
+}
+
 /** The block's lines when it was pasted on one line (`-----BEGIN … ----- MIIE… -----END … -----`). */
 function collectInline(text: string, headerEnd: number, footer: string): Collected | undefined {
-  const lineEnd = text.indexOf('\n', headerEnd);
-  const limit = Math.min(lineEnd === -1 ? text.length : lineEnd, headerEnd + MAX_BLOCK);
-  const f = text.indexOf(footer, headerEnd);
-  if (f === -1 || f > limit) return undefined;
-  const parts = text.slice(headerEnd, f).trim().split(/\s+/).filter((p) => p.length > 0);
+  const f = footerAt(text, headerEnd, footer);
+  if (f === -1 || f - headerEnd > MAX_BLOCK) return undefined;
+  const inner = text.slice(headerEnd, f);
+  if (inner.includes('\n')) return undefined; // one line only
+  const parts = inner.trim().split(/\s+/).filter((p) => p.length > 0);
   const headers: string[] = [];
   const body: string[] = [];
   for (const p of parts) {
@@ -134,7 +149,7 @@ function collectInline(text: string, headerEnd: number, footer: string): Collect
 /** The block inside a JSON (or other C-style) string with `\n` escapes, possibly double-escaped. */
 function collectEscaped(text: string, headerEnd: number, footer: string): Collected | undefined {
   if (!/^\\{1,3}[nr]/.test(text.slice(headerEnd, headerEnd + 4))) return undefined;
-  const f = text.indexOf(footer, headerEnd);
+  const f = footerAt(text, headerEnd, footer);
   if (f === -1 || f - headerEnd > MAX_BLOCK) return undefined;
   const inner = text
     .slice(headerEnd, f)
@@ -226,8 +241,11 @@ export function findPemBlocks(text: string, labels?: (label: string) => boolean)
     const footer = `-----END ${label}-----`;
     let c = collectEscaped(text, headerEnd, footer);
     if (!c) {
-      const lineStart = text.lastIndexOf('\n', start - 1) + 1;
-      const linePrefix = text.slice(lineStart, start);
+      // What precedes the header on its line (a diff `+`, a quote `> `), looked for within 200
+      // characters only: a longer prefix counts as none.
+      const from = Math.max(0, start - 201);
+      const nl = text.slice(from, start).lastIndexOf('\n');
+      const linePrefix = nl !== -1 ? text.slice(from + nl + 1, start) : from === 0 ? text.slice(0, start) : '';
       for (const p of prefixCandidates(linePrefix.length > 200 ? '' : linePrefix)) {
         c = collectPrefixed(text, headerEnd, p, footer);
         if (c) break;
