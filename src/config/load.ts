@@ -6,7 +6,8 @@
  * checks, `${NAME}` references and `*Env` keys naming variables that are not set.
  */
 import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
+import { createRequire } from 'node:module';
+import type * as Yaml from 'yaml';
 import type { z } from 'zod';
 import { TokenradiusError } from '../core/errors.js';
 import { ConfigSchema, type Config } from './schema.js';
@@ -109,10 +110,16 @@ export function resolveConfig(raw: unknown, env: Record<string, string | undefin
   return { config: parsed.data, env: Object.freeze(snapshot), ...(file ? { file } : {}) };
 }
 
+// The YAML parser loads only when there is a file to parse: most scans run on embedded defaults,
+// and every scan worker start-up would pay for it otherwise.
+const requireCjs = createRequire(import.meta.url);
+let yaml: typeof Yaml | undefined;
+
 /** Parse YAML text; YAML syntax errors become CONFIG_INVALID with line numbers. */
 export function parseConfigText(text: string, file?: string): unknown {
   try {
-    return parseYaml(text, { prettyErrors: true, uniqueKeys: true }) ?? {};
+    yaml ??= requireCjs('yaml') as typeof Yaml;
+    return yaml.parse(text, { prettyErrors: true, uniqueKeys: true }) ?? {};
   } catch (e) {
     const msg = e instanceof Error ? e.message.split('\n')[0] ?? 'syntax error' : 'syntax error';
     throw configError([{ path: '(file)', message: `YAML: ${msg}` }], file);

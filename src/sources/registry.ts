@@ -6,6 +6,11 @@
  * To add a source type (slack, jira, github…): add its config schema to `SourceConfigSchema` (one
  * line in the union) and one `case` in `createSource`. Keep the `id`/`type`/`schedule` keys.
  *
+ * This module sits under the config schema, which every command loads: it imports only the
+ * options schemas (zod, small). A source's implementation — and its client library
+ * (@slack/web-api, jira.js, octokit: tens of MB and about a second of start-up together) — is
+ * imported when the source is first pulled, so `scan`, `inspect` and worker threads never load it.
+ *
  *   sources:
  *     - { id: repo-main, type: git, path: /srv/repos/api, schedule: "0 * * * *" }
  *     - { id: shared-drive, type: files, path: /mnt/shared }
@@ -16,15 +21,11 @@ import type { Chunk } from '../core/types.js';
 import type { FindingStore } from '../store/types.js';
 import type { Logger } from '../observe/logger.js';
 import { isValidCron } from '../pipeline/cron.js';
-import { resolveLocalTargets } from './local.js';
 import { scanOptions, type ScanOptions } from './options.js';
 import type { PulledChunk, PullOptions, Source } from './types.js';
 import { slackSourceFields } from './slack/options.js';
-import { createSlackSource } from './slack/source.js';
 import { jiraSourceFields } from './jira/options.js';
-import { createJiraSource } from './jira/source.js';
 import { githubSourceFields, refineGithubSource } from './github/options.js';
-import { createGithubSource } from './github/source.js';
 
 /** Source ids appear in findings, cursors, job ids and metrics: kebab-case, stable forever. */
 export const SourceIdSchema = z.string().regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'source ids are kebab-case').max(64);
@@ -86,6 +87,7 @@ function createLocalConfiguredSource(config: Extract<SourceConfig, { path: strin
   return {
     id: config.id,
     async *pull(opts: PullOptions): AsyncIterable<PulledChunk> {
+      const { resolveLocalTargets } = await import('./local.js');
       const sources = await resolveLocalTargets([config.path], { scan: deps.scan ?? scanOptions(), type: config.type });
       for (const s of sources) {
         for await (const pulled of s.pull(opts)) {
@@ -98,6 +100,23 @@ function createLocalConfiguredSource(config: Extract<SourceConfig, { path: strin
   };
 }
 
+/**
+ * A connector source whose module is imported on the first `pull` (see the module comment). The
+ * source itself is created then, once, with the same config and deps as an eager one would be:
+ * connectors check credentials and reach upstream only inside `pull` anyway.
+ */
+function lazySource<C extends SourceConfig>(config: C, deps: SourceDeps, load: () => Promise<(config: C, deps: SourceDeps) => Source>): Source & { readonly config: C } {
+  let real: Promise<Source> | undefined;
+  return {
+    id: config.id,
+    config,
+    async *pull(opts: PullOptions): AsyncIterable<PulledChunk> {
+      real ??= load().then((create) => create(config, deps));
+      yield* (await real).pull(opts);
+    },
+  };
+}
+
 export function createSource(config: SourceConfig, deps: SourceDeps): Source {
   switch (config.type) {
     case 'files':
@@ -106,11 +125,11 @@ export function createSource(config: SourceConfig, deps: SourceDeps): Source {
     case 'jira-export':
       return createLocalConfiguredSource(config, deps);
     case 'slack':
-      return createSlackSource(config, deps);
+      return lazySource(config, deps, async () => (await import('./slack/source.js')).createSlackSource);
     case 'jira':
-      return createJiraSource(config, deps);
+      return lazySource(config, deps, async () => (await import('./jira/source.js')).createJiraSource);
     case 'github':
-      return createGithubSource(config, deps);
+      return lazySource(config, deps, async () => (await import('./github/source.js')).createGithubSource);
     default: {
       const never: never = config;
       throw new TokenradiusError('CONFIG_INVALID', `unknown source type ${(never as { type: string }).type}`);

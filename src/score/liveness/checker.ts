@@ -29,7 +29,8 @@ import type { TrustOptions } from './options.js';
 import { temporalLiveness } from './temporal.js';
 import { expandTrustList, findTrustedIssuer, trustConfiguredUrls, type ResolvedIssuer } from './trust-list.js';
 import { createIssuerMetadata, type IssuerMetadata } from './issuer-metadata.js';
-import { verifyWithJwks, type SignatureResult } from './jwks-verify.js';
+// Type only: jose loads on the first signature check, never in offline scans (`scan`, its workers).
+import type { SignatureResult } from './jwks-verify.js';
 import { introspect } from './introspection.js';
 
 /** Tokens longer than this are never sent anywhere or verified (no real access token is this big). */
@@ -149,7 +150,7 @@ export function createLivenessChecker(opts: TrustOptions, env: Readonly<Record<s
     const checkedBy = ['temporal', 'jwks'];
     let sig: SignatureResult;
     if (decoded.form === 'unsecured') sig = { kind: 'invalid', reason: 'unsigned token (alg none) naming a trusted issuer' };
-    else sig = await verifyWithJwks(jws, decoded.header, entry, metaFor(entry));
+    else sig = await (await import('./jwks-verify.js')).verifyWithJwks(jws, decoded.header, entry, metaFor(entry));
     const base = { checkedAt, ...(temporal.expiresAt ? { expiresAt: temporal.expiresAt } : {}) };
     if (sig.kind === 'invalid') return { state: 'invalid-signature', checkedBy, reason: sig.reason, ...base };
     const audNote = sig.kind === 'valid' ? audienceNote(entry, claims) : undefined;
