@@ -57,6 +57,86 @@ describe('detectTargetType / resolveLocalTargets', () => {
     expect(forced.map((s) => s.id)).toEqual(['files']);
   });
 
+  it('takes a folder for a Jira export only when it holds nothing but Jira issue JSON', async () => {
+    const root = mk();
+    const issue = (key: string) => JSON.stringify({ key, fields: { summary: 'x', description: 'y' } });
+    const w = (rel: string, text: string) => {
+      mkdirSync(join(root, rel, '..'), { recursive: true });
+      writeFileSync(join(root, rel), text);
+    };
+    // A project that contains some Jira-shaped JSON among other files (the benchmark corpus looks like this).
+    w('mixed/tickets/OPS-1.json', issue('OPS-1'));
+    w('mixed/tickets/OPS-2.json', issue('OPS-2'));
+    w('mixed/src/app.ts', 'export {}\n');
+    // Jira JSON next to a README at the top.
+    w('readme/OPS-1.json', issue('OPS-1'));
+    w('readme/README.md', '# export\n');
+    // Only JSON, but the sampled files are not Jira issues.
+    w('configs/a.json', '{"compilerOptions": {}}');
+    w('configs/b.json', issue('OPS-3'));
+    // A clean export: JSON only, nested two levels, dot-files ignored.
+    w('export/.DS_Store', 'x');
+    w('export/OPS/2024/OPS-1.json', issue('OPS-1'));
+    w('export/OPS/2024/OPS-2.json', issue('OPS-2'));
+    w('export/DEV/DEV-1.json', issue('DEV-1'));
+    // Too deep to be an export.
+    w('deep/a/b/c/OPS-1.json', issue('OPS-1'));
+    // Empty folder.
+    mkdirSync(join(root, 'empty'));
+
+    expect(await detectTargetType(join(root, 'mixed'))).toBe('files');
+    expect(await detectTargetType(join(root, 'mixed', 'tickets'))).toBe('jira-export');
+    expect(await detectTargetType(join(root, 'mixed', 'tickets', 'OPS-1.json'))).toBe('jira-export');
+    expect(await detectTargetType(join(root, 'readme'))).toBe('files');
+    expect(await detectTargetType(join(root, 'configs'))).toBe('files');
+    expect(await detectTargetType(join(root, 'export'))).toBe('jira-export');
+    expect(await detectTargetType(join(root, 'deep'))).toBe('files');
+    expect(await detectTargetType(join(root, 'empty'))).toBe('files');
+  });
+
+  it('takes a folder for a Slack export only when its root is Slack JSON with a Slack channel list', async () => {
+    const root = mk();
+    const w = (rel: string, text: string) => {
+      mkdirSync(join(root, rel, '..'), { recursive: true });
+      writeFileSync(join(root, rel), text);
+    };
+    const channels = JSON.stringify([{ id: 'C01', name: 'general', created: 1 }], null, 4);
+    w('export/channels.json', channels);
+    w('export/users.json', '[]');
+    w('export/general/2024-01-02.json', '[]');
+    w('dms-only/users.json', '[]');
+    w('dms-only/dms.json', JSON.stringify([{ id: 'D01', members: ['U1', 'U2'] }]));
+    // An application that happens to keep a channels.json next to its code.
+    w('app/channels.json', channels);
+    w('app/server.js', 'module.exports = {}\n');
+    // Only JSON, but channels.json is not a Slack channel list.
+    w('notslack/channels.json', '{"channels": {"alerts": "#ops"}}');
+    // A clone with a channels.json is a clone.
+    const repo = TestRepo.init(join(root, 'clone'));
+    repo.write('channels.json', channels).commit('c');
+
+    expect(await detectTargetType(join(root, 'export'))).toBe('slack-export');
+    expect(await detectTargetType(join(root, 'dms-only'))).toBe('slack-export');
+    expect(await detectTargetType(join(root, 'app'))).toBe('files');
+    expect(await detectTargetType(join(root, 'notslack'))).toBe('files');
+    expect(await detectTargetType(join(root, 'clone'))).toBe('git');
+  });
+
+  it('scans a folder with Jira-shaped JSON among other files as files: every file read, tokens in the JSON found as text', async () => {
+    const root = mk();
+    const inJson = randomToken();
+    const inCode = randomToken();
+    mkdirSync(join(root, 'tickets'));
+    mkdirSync(join(root, 'src'));
+    writeFileSync(join(root, 'tickets', 'OPS-1.json'), JSON.stringify({ key: 'OPS-1', fields: { summary: 'x', description: `token ${inJson}` } }));
+    writeFileSync(join(root, 'src', 'a.env'), `TOKEN=${inCode}\n`);
+    const sources = await resolveLocalTargets([root]);
+    expect(sources.map((s) => s.id)).toEqual(['files']);
+    const chunks = await pullAll(sources[0]!);
+    expect(findAll(chunks, inJson).map((h) => h.locator.kind)).toEqual(['file']);
+    expect(findAll(chunks, inCode).map((h) => h.locator)).toEqual([{ kind: 'file', path: join(root, 'src', 'a.env'), line: 1, column: 7 }]);
+  });
+
   it('names a missing target and refuses stdin twice or no target', async () => {
     const missing = join(mk(), 'nope', 'x.zip');
     await expect(resolveLocalTargets([missing])).rejects.toMatchObject({ code: 'INPUT_NOT_FOUND', message: expect.stringContaining(missing), details: { path: missing } });
