@@ -33,6 +33,7 @@ import type {
   UpsertResult,
 } from '../core/types.js';
 import type { CredentialReach, DecodedJwt, Match } from '../detect/types.js';
+import { redactFlagged } from '../score/enrichment.js';
 import { createPositionResolver } from './position.js';
 
 /** What the scan stage needs from the detection engine. */
@@ -65,7 +66,11 @@ export interface ScanDeps {
   sink: FindingSink;
   /** JWT claim handling: mask secret/PII claim values; build the normalised profile. */
   jwt: {
-    mask(claims: Record<string, unknown>): { claims: Record<string, unknown>; masked: MaskedClaim[] };
+    /**
+     * Mask secret claim values. `engine` is the stage's own (`deps.engine`): claim values are
+     * searched with the same rules — custom ones included — as the text.
+     */
+    mask(claims: Record<string, unknown>, engine: ScanEngine): { claims: Record<string, unknown>; masked: MaskedClaim[] };
     /** Built from the MASKED claims (absent when masking failed or for a JWE) and what was masked. */
     profile(input: { header: Record<string, unknown>; claims?: Record<string, unknown>; maskedClaims?: MaskedClaim[] }, now: Date): TokenProfile | undefined;
   };
@@ -112,6 +117,19 @@ export function fallbackBlastRadius(code: ErrorCode): BlastRadius {
     severity: 'medium',
     factors: [{ id: 'scoring-failed', points: 50, reason: `scoring failed (${code}); review this finding by hand` }],
   };
+}
+
+/** Claims the scorer flagged as secrets or credentials that the masker did not mask. */
+function flaggedSecrets(profile: TokenProfile, masked: readonly MaskedClaim[] | undefined): MaskedClaim[] {
+  const done = new Set((masked ?? []).map((m) => m.path));
+  const out: MaskedClaim[] = [];
+  for (const o of profile.overEnrichment) {
+    if ((o.kind === 'secret' || o.kind === 'credential') && !done.has(o.claim) && o.claim !== '(all)') {
+      done.add(o.claim);
+      out.push({ path: o.claim, reason: `flagged by scoring: ${o.detail}` });
+    }
+  }
+  return out;
 }
 
 function locatorAt(base: Locator, line: number, column: number): Locator {
@@ -170,7 +188,7 @@ export async function scanChunk(chunk: Chunk, deps: ScanDeps, now: Date): Promis
       if (m.jwt.claims) {
         facts.claims = m.jwt.claims;
         try {
-          const r = deps.jwt.mask(m.jwt.claims);
+          const r = deps.jwt.mask(m.jwt.claims, deps.engine);
           maskedClaims = r.claims;
           masked = r.masked;
         } catch (e) {
@@ -186,6 +204,20 @@ export async function scanChunk(chunk: Chunk, deps: ScanDeps, now: Date): Promis
         if (p) facts.profile = p;
       } catch (e) {
         fail(e, 'INTERNAL', 'the token profile could not be built');
+      }
+      if (maskedClaims && facts.profile) {
+        // Values only the scorer recognises as secrets (`license_key: <random>`) are hidden too.
+        try {
+          const flagged = flaggedSecrets(facts.profile, masked);
+          if (flagged.length > 0) {
+            maskedClaims = redactFlagged(maskedClaims, facts.profile.overEnrichment, redact) as Record<string, unknown>;
+            masked = [...(masked ?? []), ...flagged];
+          }
+        } catch (e) {
+          // Claims that cannot be checked are not shown.
+          maskedClaims = undefined;
+          fail(e, 'INTERNAL', 'the claims could not be checked for secrets; they are left out');
+        }
       }
     } else {
       try {

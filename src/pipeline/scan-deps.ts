@@ -15,7 +15,7 @@ import { maskClaims } from '../detect/jwt/index.js';
 import { credentialRules } from '../detect/rules/index.js';
 import type { CredentialReach } from '../detect/types.js';
 import { buildProfile, scoreFinding } from '../score/index.js';
-import { createLivenessChecker, type LivenessChecker } from '../score/liveness/index.js';
+import { createLivenessChecker, type LivenessChecker } from '../score/liveness/checker.js';
 import type { RuleInfo } from '../output/types.js';
 import type { ScanDeps } from './scan-chunk.js';
 
@@ -46,8 +46,8 @@ export function buildScanDeps(config: Config, o: BuildScanDepsOptions): ScanDeps
     engine,
     sink: o.sink,
     jwt: {
-      // The same engine finds credentials and nested JWTs inside claim values.
-      mask: (claims) => maskClaims(claims, engine),
+      // The stage passes its engine (this one): credentials, custom rules and nested JWTs are found inside claim values too.
+      mask: (claims, scanEngine) => maskClaims(claims, scanEngine),
       profile: (input, now) => buildProfile({ ...input, now }, scoreOptions),
     },
     liveness: {

@@ -8,7 +8,10 @@ import { fingerprint, SealingKey, unseal } from '../../src/core/secrets.js';
 import { TokenradiusError } from '../../src/core/errors.js';
 import type { Chunk, FindingObservation } from '../../src/core/types.js';
 import type { Match } from '../../src/detect/types.js';
-import { inHours, signJwt } from '../support/jwt-factory.js';
+import { buildScanDeps } from '../../src/pipeline/scan-deps.js';
+import { resolveConfig } from '../../src/config/load.js';
+import type { ConfigInput } from '../../src/config/schema.js';
+import { fakeSignedJwt, inHours, signJwt } from '../support/jwt-factory.js';
 
 const now = new Date('2026-01-01T00:00:00Z');
 
@@ -200,5 +203,44 @@ describe('scanChunk', () => {
     const d = deps();
     await scanChunk(chunk(tok()), d, now);
     expect(d.seen[0]!.sealedToken).toBeUndefined();
+  });
+});
+
+describe('scanChunk with the deps built from config', () => {
+  /** A chunk of text holding `jwt`, scanned with the real engine, masker and scorer; returns what reached the sink. */
+  async function scanWith(config: ConfigInput, text: string): Promise<FindingObservation[]> {
+    const seen: FindingObservation[] = [];
+    const d = buildScanDeps(resolveConfig(config, {}).config, { sink: { upsert: async (o) => (seen.push(o), { change: 'new', version: 1 }) } });
+    await scanChunk(chunk(text), d, new Date());
+    return seen;
+  }
+  const randomValue = (n = 40) => randomBytes(n).toString('base64url').slice(0, n);
+
+  it('never lets a claim value that only the scorer recognises as a secret reach the sink', async () => {
+    const licence = randomValue();
+    const deployment = randomValue(48);
+    const jwt = fakeSignedJwt({ iss: 'https://idp.example.com', sub: 'svc-build', exp: inHours(2), license_key: licence, ext: { deployment_key: deployment } });
+    const seen = await scanWith({}, `Authorization: Bearer ${jwt}\n`);
+    expect(seen).toHaveLength(1);
+    const o = seen[0]!;
+    const stored = JSON.stringify(o);
+    expect(stored).not.toContain(licence);
+    expect(stored).not.toContain(deployment);
+    expect(o.claims?.license_key).toMatch(/\[40 chars\]$/);
+    expect((o.claims?.ext as Record<string, unknown>).deployment_key).toMatch(/\[48 chars\]$/);
+    expect(o.claims?.sub).toBe('svc-build');
+    expect(o.maskedClaims?.map((m) => m.path)).toEqual(expect.arrayContaining(['license_key', 'ext.deployment_key']));
+    // The profile still says the token carries secrets.
+    expect(o.profile?.overEnrichment.filter((e) => e.kind === 'secret').map((e) => e.claim)).toEqual(expect.arrayContaining(['license_key', 'ext.deployment_key']));
+  });
+
+  it('masks claim values with the configured engine: a custom rule hides its token inside claims too', async () => {
+    const internal = 'acmeint_' + randomBytes(16).toString('hex');
+    const jwt = fakeSignedJwt({ iss: 'https://idp.example.com', sub: 'svc', exp: inHours(2), note: `fallback ${internal}` });
+    const customRules = [{ id: 'acme-internal', regex: 'acmeint_[0-9a-f]{32}', keywords: ['acmeint_'] }];
+    const seen = await scanWith({ detect: { customRules } }, `x ${jwt}\n`);
+    const o = seen.find((s) => s.kind === 'jwt')!;
+    expect(JSON.stringify(o)).not.toContain(internal);
+    expect(o.maskedClaims).toEqual(expect.arrayContaining([{ path: 'note', reason: 'value contains a credential (acme-internal)' }]));
   });
 });

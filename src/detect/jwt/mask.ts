@@ -39,12 +39,36 @@ const SECRET_NAME_PARTS = [
 const SECRET_NAMES = new Set(['token', 'jwt', 'pwd', 'pass', 'pin', 'otp', 'creds', 'credentials', 'apitoken']);
 
 /**
+ * Names (normalised to letters and digits) that END a claim name which holds an identifier of a
+ * secret or session, not the secret itself: `session_id`, `session_state` (OIDC, Keycloak),
+ * `kubernetes.io/serviceaccount/secret.name`, `private_key_id` (Google service accounts). They stay
+ * readable: they say which session or key leaked, and grant nothing. (`secret_id` is NOT here:
+ * in Vault AppRole it is the credential.)
+ */
+const IDENTIFIER_ENDINGS = [
+  'sessionid',
+  'sessionids',
+  'sessionstate',
+  'sessionindex',
+  'secretname',
+  'secretnames',
+  'apikeyid',
+  'apikeyname',
+  'privatekeyid',
+  'signingkeyid',
+  'cookiename',
+];
+
+/**
  * Why a claim name denotes a secret value (the matched word), or undefined. `token_use`,
- * `token_type`, `at_hash` and `sid` are not secrets and stay readable for scoring.
+ * `token_type`, `at_hash`, `sid` and identifiers such as `session_id` or `secret.name` (see
+ * `IDENTIFIER_ENDINGS`) are not secrets and stay readable for scoring.
  */
 export function secretClaimName(name: string): string | undefined {
   const n = name.toLowerCase().replace(/[-_.\s]/g, '');
   if (SECRET_NAMES.has(n)) return n;
+  const alnum = n.replace(/[^a-z0-9]/g, '');
+  if (IDENTIFIER_ENDINGS.some((e) => alnum.endsWith(e))) return undefined;
   return SECRET_NAME_PARTS.find((p) => n.includes(p));
 }
 

@@ -28,7 +28,7 @@ describe('maskClaims', () => {
       client_secret: values.clientSecret,
       'x-api-key': values.apiKey,
       ext: { private_key: values.privateKey, tokens: [{ refresh_token: values.refresh }], access_token: values.access },
-      session_id: values.session,
+      session_token: values.session,
       Cookie: values.cookie,
       pin: 1234,
     };
@@ -38,7 +38,7 @@ describe('maskClaims', () => {
     expect(text).not.toContain('1234');
     expect(out.sub).toBe('svc-ci');
     expect(masked.map((m) => m.path).sort()).toEqual(
-      ['Cookie', 'client_secret', 'ext.access_token', 'ext.private_key', 'ext.tokens[0].refresh_token', 'password', 'pin', 'session_id', '["x-api-key"]'].sort(),
+      ['Cookie', 'client_secret', 'ext.access_token', 'ext.private_key', 'ext.tokens[0].refresh_token', 'password', 'pin', 'session_token', '["x-api-key"]'].sort(),
     );
     expect(masked.find((m) => m.path === 'password')?.reason).toMatch(/claim name looks like a secret/);
     // masked values are redacted previews: same length information, no secret
@@ -101,5 +101,23 @@ describe('secretClaimName', () => {
       expect(secretClaimName(n), n).toBeDefined();
     for (const n of ['sub', 'iss', 'token_use', 'token_type', 'at_hash', 'sid', 'scope', 'roles', 'key_ops', 'kid'])
       expect(secretClaimName(n), n).toBeUndefined();
+  });
+
+  it('leaves identifiers of sessions and secrets readable, but not a Vault secret_id', () => {
+    for (const n of ['session_id', 'sessionId', 'session_state', 'session_index', 'kubernetes.io/serviceaccount/secret.name', 'secret_name', 'private_key_id', 'api_key_id'])
+      expect(secretClaimName(n), n).toBeUndefined();
+    for (const n of ['secret_id', 'session_token', 'sessionKey', 'client_secret', 'secret.value']) expect(secretClaimName(n), n).toBeDefined();
+  });
+
+  it('masks nothing of a Keycloak/Kubernetes token whose only secret-sounding claims are identifiers', () => {
+    const claims = {
+      sub: 'system:serviceaccount:ci:deployer',
+      session_state: 'b2f0c9a4-5d7e-4c1a-9f3e-2a6b8c0d1e2f',
+      session_id: 'b2f0c9a4-5d7e-4c1a-9f3e-2a6b8c0d1e2f',
+      'kubernetes.io/serviceaccount/secret.name': 'deployer-token-x7k2p',
+    };
+    const { claims: out, masked } = maskClaims(claims, engine);
+    expect(out).toEqual(claims);
+    expect(masked).toEqual([]);
   });
 });
