@@ -16,6 +16,10 @@
  * 3. `ping` ⇒ 200; `push` to a configured repository / branch ⇒ poll jobs that fetch the pushed
  *    commits (never fetched in the request); anything else ⇒ 200, ignored.
  * GitHub wants an answer within 10 s; handing on is bounded by a deadline (503 past it).
+ *
+ * The delivery id is remembered BEFORE handing on (so two concurrent deliveries enqueue once) and
+ * forgotten again (`forgetDelivery`) when handing on fails: a redelivery of that delivery (GitHub's
+ * "Redeliver", same `X-GitHub-Delivery`) must then be accepted, not refused as a replay.
  */
 import { Webhooks } from '@octokit/webhooks';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -26,19 +30,21 @@ import { planGithubWebhook } from '../../sources/github/webhook.js';
 import { webhookRouteOptions, type RoutePlugin, type ServerDeps } from '../app.js';
 
 const HAND_ON_DEADLINE_MS = 5000;
+/** Budget for forgetting the delivery id after a failed hand-on (the 503 must still come promptly). */
+const FORGET_DEADLINE_MS = 1000;
 
 function header(request: FastifyRequest, name: string): string | undefined {
   const v = request.headers[name];
   return typeof v === 'string' ? v : Array.isArray(v) ? v[0] : undefined;
 }
 
-async function withDeadline<T>(p: Promise<T>, what: string): Promise<T> {
+async function withDeadline<T>(p: Promise<T>, what: string, ms = HAND_ON_DEADLINE_MS): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   try {
     return await Promise.race([
       p,
       new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new TokenradiusError('QUEUE_UNAVAILABLE', `${what} took too long; retry`)), HAND_ON_DEADLINE_MS);
+        timer = setTimeout(() => reject(new TokenradiusError('QUEUE_UNAVAILABLE', `${what} took too long; retry`)), ms);
       }),
     ]);
   } finally {
@@ -84,8 +90,10 @@ export function githubWebhookHandler(deps: ServerDeps, resolve: (request: Fastif
       throw new TokenradiusError('SIGNATURE_INVALID', `GitHub webhook signature is ${verdict}`);
     }
 
-    if (!deps.store) throw new TokenradiusError('STORE_UNAVAILABLE', 'this process has no findings store to remember webhook deliveries');
-    const fresh = await withDeadline(deps.store.rememberDelivery(source.id, deliveryId(request, raw), source.dedupeTtlSeconds), 'remembering the delivery');
+    const store = deps.store;
+    if (!store) throw new TokenradiusError('STORE_UNAVAILABLE', 'this process has no findings store to remember webhook deliveries');
+    const id = deliveryId(request, raw);
+    const fresh = await withDeadline(store.rememberDelivery(source.id, id, source.dedupeTtlSeconds), 'remembering the delivery');
     if (!fresh) {
       logger.warn({ source: source.id }, 'github webhook: replayed delivery rejected');
       throw new TokenradiusError('SIGNATURE_INVALID', 'this GitHub webhook delivery was already received (replay)');
@@ -98,11 +106,21 @@ export function githubWebhookHandler(deps: ServerDeps, resolve: (request: Fastif
       logger.debug({ source: source.id, reason: plan.reason }, 'github webhook: ignored');
       return reply.status(200).send({ ok: true, ignored: plan.reason });
     }
-    if (!deps.ingress) throw new TokenradiusError('QUEUE_UNAVAILABLE', 'this process does not run a pipeline (start it with workers or REDIS_URL)');
-    const ingress = deps.ingress;
-    const jobs = await withDeadline(Promise.all(plan.since.map((since) => ingress.requestPoll(source.id, { since, reason: 'webhook' }))), 'enqueueing the commit fetch');
-    logger.info({ source: source.id, repo: plan.repo, branch: plan.branch, commits: plan.commits, jobs: jobs.length }, 'github webhook: push enqueued');
-    return reply.status(202).send({ ok: true, commits: plan.commits, jobs: jobs.length });
+    try {
+      const ingress = deps.ingress;
+      if (!ingress) throw new TokenradiusError('QUEUE_UNAVAILABLE', 'this process does not run a pipeline (start it with workers or REDIS_URL)');
+      const jobs = await withDeadline(Promise.all(plan.since.map((since) => ingress.requestPoll(source.id, { since, reason: 'webhook' }))), 'enqueueing the commit fetch');
+      logger.info({ source: source.id, repo: plan.repo, branch: plan.branch, commits: plan.commits, jobs: jobs.length }, 'github webhook: push enqueued');
+      return reply.status(202).send({ ok: true, commits: plan.commits, jobs: jobs.length });
+    } catch (e) {
+      // Not handed on: forget the id so that the redelivery (prompted by the 503) is not a "replay".
+      // A poll enqueued before the failure may then run twice: harmless, as findings are upserted by
+      // fingerprint and alerted once per version, whereas a refused redelivery would lose the push.
+      await withDeadline(store.forgetDelivery(source.id, id), 'forgetting the delivery', FORGET_DEADLINE_MS).catch((fe: unknown) => {
+        logger.warn({ source: source.id, code: fe instanceof TokenradiusError ? fe.code : 'INTERNAL' }, 'github webhook: could not forget the delivery id; its redelivery will be refused (the next backfill reads the commits)');
+      });
+      throw e;
+    }
   };
 }
 

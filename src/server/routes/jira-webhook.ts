@@ -19,8 +19,10 @@
  *    the one issue when the payload lacks its fields; other events ⇒ 200, ignored;
  * 4. nothing is scanned or fetched in the request; handing on is bounded by a deadline (503 past it).
  *
- * Trade-off: the identifier is remembered before handing on; if that fails (503), Jira's retry is
- * refused as a replay and the issue is read by the source's next scheduled backfill instead.
+ * The identifier is remembered BEFORE handing on (so two concurrent deliveries of one event enqueue
+ * it once) and forgotten again (`forgetDelivery`) when handing on fails: the 503 makes Jira retry,
+ * and that retry must be accepted, not refused as a replay. Only if the store also fails to forget
+ * is the retry refused; the source's next scheduled backfill still reads the issue.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { TokenradiusError } from '../../core/errors.js';
@@ -30,19 +32,21 @@ import { planJiraWebhook, verifyJiraSignature } from '../../sources/jira/webhook
 import { webhookRouteOptions, type RoutePlugin, type ServerDeps } from '../app.js';
 
 const HAND_ON_DEADLINE_MS = 5000;
+/** Budget for forgetting the delivery id after a failed hand-on (the 503 must still come promptly). */
+const FORGET_DEADLINE_MS = 1000;
 
 function header(request: FastifyRequest, name: string): string | undefined {
   const v = request.headers[name];
   return typeof v === 'string' ? v : Array.isArray(v) ? v[0] : undefined;
 }
 
-async function withDeadline<T>(p: Promise<T>, what: string): Promise<T> {
+async function withDeadline<T>(p: Promise<T>, what: string, ms = HAND_ON_DEADLINE_MS): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   try {
     return await Promise.race([
       p,
       new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new TokenradiusError('QUEUE_UNAVAILABLE', `${what} took too long; retry`)), HAND_ON_DEADLINE_MS);
+        timer = setTimeout(() => reject(new TokenradiusError('QUEUE_UNAVAILABLE', `${what} took too long; retry`)), ms);
       }),
     ]);
   } finally {
@@ -86,15 +90,24 @@ export function jiraWebhookHandler(deps: ServerDeps, resolve: (request: FastifyR
       logger.debug({ source: source.id, event: plan.event ?? null, reason: plan.reason }, 'jira webhook: ignored');
       return reply.status(200).send({ ok: true, ignored: plan.reason });
     }
-    if (!deps.ingress) throw new TokenradiusError('QUEUE_UNAVAILABLE', 'this process does not run a pipeline (start it with workers or REDIS_URL)');
-    if (plan.kind === 'chunks') {
-      await withDeadline(deps.ingress.submitChunks(plan.chunks), 'enqueueing the issue text');
-      logger.info({ source: source.id, event: plan.event, issue: plan.issue, chunks: plan.chunks.length }, 'jira webhook: enqueued');
-      return reply.status(202).send({ ok: true, chunks: plan.chunks.length });
+    const store = deps.store;
+    try {
+      if (!deps.ingress) throw new TokenradiusError('QUEUE_UNAVAILABLE', 'this process does not run a pipeline (start it with workers or REDIS_URL)');
+      if (plan.kind === 'chunks') {
+        await withDeadline(deps.ingress.submitChunks(plan.chunks), 'enqueueing the issue text');
+        logger.info({ source: source.id, event: plan.event, issue: plan.issue, chunks: plan.chunks.length }, 'jira webhook: enqueued');
+        return reply.status(202).send({ ok: true, chunks: plan.chunks.length });
+      }
+      const job = await withDeadline(deps.ingress.requestPoll(source.id, { since: plan.since, reason: 'webhook' }), 'enqueueing the issue fetch');
+      logger.info({ source: source.id, event: plan.event, issue: plan.issue, job }, 'jira webhook: issue fetch enqueued');
+      return reply.status(202).send({ ok: true, fetch: plan.issue });
+    } catch (e) {
+      // Not handed on: forget the id so that Jira's retry (prompted by the 503) is not a "replay".
+      await withDeadline(store.forgetDelivery(source.id, id), 'forgetting the delivery', FORGET_DEADLINE_MS).catch((fe: unknown) => {
+        logger.warn({ source: source.id, code: fe instanceof TokenradiusError ? fe.code : 'INTERNAL' }, 'jira webhook: could not forget the delivery id; its retry will be refused (the next backfill reads the issue)');
+      });
+      throw e;
     }
-    const job = await withDeadline(deps.ingress.requestPoll(source.id, { since: plan.since, reason: 'webhook' }), 'enqueueing the issue fetch');
-    logger.info({ source: source.id, event: plan.event, issue: plan.issue, job }, 'jira webhook: issue fetch enqueued');
-    return reply.status(202).send({ ok: true, fetch: plan.issue });
   };
 }
 
