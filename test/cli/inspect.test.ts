@@ -78,6 +78,9 @@ describe('tokenradius inspect (in-process)', () => {
     expect(r.out).toMatch(/offline: nothing was sent anywhere/);
     expect(r.out).toMatch(/Fingerprint\s+sha256:[0-9a-f]{64}/);
     expect(r.out).toMatch(/"alg": "RS256"/);
+    // Pretty-printed JSON keeps its line breaks (one indented line per key), no replacement characters.
+    expect(r.out).toMatch(/^Header\n {4}\{\n {6}"alg": "RS256",\n/m);
+    expect(r.out).not.toContain('\ufffd');
     expect(r.out).toMatch(/family entra-v2/);
     expect(r.out).toMatch(/owner\s+62e90394-69f5-4237-9190-012177145e10 \(directory-role: Entra Global Administrator\)/);
     expect(r.out).toMatch(/Liveness\s+unverifiable/);

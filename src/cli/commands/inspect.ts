@@ -209,11 +209,11 @@ export async function inspectToken(arg: string | undefined, rawOpts: InspectCliO
 // ---------------------------------------------------------------------------------------------
 // Text rendering
 
-function indentJson(v: unknown): string {
+/** One output line per JSON line: JSON.stringify escapes control characters inside strings, so every newline here is structural. */
+function indentJson(v: unknown): string[] {
   return JSON.stringify(v, null, 2)
     .split('\n')
-    .map((l) => `    ${l}`)
-    .join('\n');
+    .map((l) => `    ${l}`);
 }
 
 function row(label: string, value: string): string {
@@ -242,12 +242,12 @@ export function renderInspectText(r: InspectReport, now: Date): string {
   if (r.header) {
     out.push('');
     out.push('Header');
-    out.push(indentJson(r.header));
+    out.push(...indentJson(r.header));
   }
   if (r.claims) {
     out.push('');
     out.push('Claims (unverified; secret values masked)');
-    out.push(indentJson(r.claims));
+    out.push(...indentJson(r.claims));
   }
   if (r.maskedClaims && r.maskedClaims.length > 0) {
     out.push('');
