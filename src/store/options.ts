@@ -21,6 +21,11 @@ export const StoreOptionsSchema = z
     embeddedSharedBuffersMb: z.number().int().min(1).max(4096).default(16),
     /** Sealed tokens are deleted at the token's expiry, or after this many days when it has none (or a later one). */
     sealedTokenRetentionDays: z.number().int().min(1).max(3650).default(30),
+    /**
+     * How often expired sealed tokens and webhook delivery ids are deleted (`purgeExpired`): a job
+     * scheduler run by the `scheduler` role on BullMQ, a timer in `serve` without Redis. 0 = never.
+     */
+    purgeIntervalSeconds: z.union([z.literal(0), z.number().int().min(10).max(7 * 86_400)]).default(3600),
   })
   .strict()
   .prefault({});

@@ -84,71 +84,8 @@ function sealedParams(o: FindingObservation, now: Date): [string | null, string 
   return [st.sealed, st.keyId, Number.isFinite(exp) ? new Date(exp).toISOString() : null];
 }
 
-/*
- * Upsert parameters: $1 fingerprint, $2 rule, $3 kind, $4 redacted, $5 header, $6 claims, $7 masked claims,
- * $8 jwt form, $9 profile, $10 issuer, $11 issuer family, $12 tenants, $13 liveness, $14 liveness state,
- * $15 score, $16 severity, $17 severity rank, $18 factors, $19 exposure rank, $20 source, $21 seen at,
- * $22 last seen, $23 location key, $24 locator kind, $25 locator, $26 exposure, $27 author, $28 at,
- * $29 search text, $30 sealed, $31 key id, $32 sealed expiry, $33 now.
- */
-const OCCURRENCE_VALUES = `$23::text, $20::text, $24::text, $25::jsonb, $26::jsonb, $27::text, $28::text, $29::text, $21::timestamptz, $22::timestamptz`;
-
-const INSERT_FIRST_SIGHTING = `
-WITH f AS (
-  INSERT INTO findings (fingerprint, rule, kind, redacted, header, claims, masked_claims, jwt_form, profile, issuer, issuer_family,
-    tenants, liveness, liveness_state, score, severity, severity_rank, factors, exposure_rank, sources, occurrence_count, status,
-    status_changed_at, version, first_seen, last_seen)
-  VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7::jsonb, $8, $9::jsonb, $10, $11, $12::text[], $13::jsonb, $14, $15, $16, $17,
-    $18::jsonb, $19, ARRAY[$20::text], 1, 'open', $21::timestamptz, 1, $21::timestamptz, $22::timestamptz)
-  ON CONFLICT (fingerprint) DO NOTHING
-  RETURNING fingerprint
-), o AS (
-  INSERT INTO occurrences (fingerprint, location_key, source, kind, locator, exposure, author, at, search_text, first_seen, last_seen)
-  SELECT fingerprint, ${OCCURRENCE_VALUES} FROM f
-), s AS (
-  INSERT INTO sealed_tokens (fingerprint, sealed, key_id, expires_at, created_at)
-  SELECT fingerprint, $30::text, $31::text, $32::timestamptz, $33::timestamptz FROM f WHERE $30::text IS NOT NULL
-)
-SELECT count(*)::int AS n FROM f`;
-
-/*
- * The repeat: lock the finding, record the occurrence (new place, or refresh a known one — xmax = 0
- * tells an insert from an update), decide the change from the state under the lock, apply it.
- */
-const UPDATE_REPEAT_SIGHTING = `
-WITH cur AS (
-  SELECT fingerprint, status, severity_rank, liveness_state, exposure_rank FROM findings WHERE fingerprint = $1 FOR UPDATE
-), occ AS (
-  INSERT INTO occurrences (fingerprint, location_key, source, kind, locator, exposure, author, at, search_text, first_seen, last_seen)
-  SELECT fingerprint, ${OCCURRENCE_VALUES} FROM cur
-  ON CONFLICT (fingerprint, location_key) DO UPDATE SET last_seen = GREATEST(occurrences.last_seen, EXCLUDED.last_seen),
-    locator = EXCLUDED.locator, exposure = COALESCE(EXCLUDED.exposure, occurrences.exposure), search_text = EXCLUDED.search_text
-  RETURNING (xmax = 0) AS inserted
-), calc AS (
-  SELECT status, CASE
-      WHEN status = 'false-positive' THEN 'suppressed'
-      WHEN $17::smallint > severity_rank THEN 'worse'
-      WHEN $14::text <> liveness_state OR $19::smallint > exposure_rank THEN 'changed'
-      ELSE 'unchanged' END AS change
-  FROM cur
-), upd AS (
-  UPDATE findings f SET rule = $2, kind = $3, redacted = $4, header = $5::jsonb, claims = $6::jsonb, masked_claims = $7::jsonb,
-    jwt_form = $8, profile = $9::jsonb, issuer = $10, issuer_family = $11, tenants = $12::text[], liveness = $13::jsonb,
-    liveness_state = $14, score = $15, severity = $16, severity_rank = $17, factors = $18::jsonb,
-    exposure_rank = GREATEST(f.exposure_rank, $19::smallint),
-    sources = CASE WHEN $20::text = ANY(f.sources) THEN f.sources ELSE array_append(f.sources, $20::text) END,
-    occurrence_count = f.occurrence_count + (SELECT count(*)::int FROM occ WHERE inserted),
-    last_seen = GREATEST(f.last_seen, $22::timestamptz),
-    version = f.version + CASE WHEN calc.change IN ('worse', 'changed') THEN 1 ELSE 0 END
-  FROM calc WHERE f.fingerprint = $1
-  RETURNING f.version, calc.change, calc.status
-), s AS (
-  INSERT INTO sealed_tokens (fingerprint, sealed, key_id, expires_at, created_at)
-  SELECT $1, $30::text, $31::text, $32::timestamptz, $33::timestamptz FROM upd
-  WHERE $30::text IS NOT NULL AND upd.status NOT IN ('false-positive', 'revoked')
-  ON CONFLICT (fingerprint) DO NOTHING
-)
-SELECT change, version FROM upd`;
+/** Upserts run server-side: migration 002 (`tokenradius_upsert_many`), one round trip per batch. */
+const UPSERT_MANY = 'SELECT o_idx, o_change, o_version FROM tokenradius_upsert_many($1::jsonb)';
 
 const SORT_COLUMN = { score: 'score', firstSeen: 'first_seen', lastSeen: 'last_seen' } as const;
 
@@ -352,38 +289,46 @@ const IdCursorSchema = z.object({ i: z.string().regex(/^\d{1,19}$/) }).strict();
 
 // ---------------------------------------------------------------------------------------------
 
-/** The 33 parameters of the two upsert statements (see INSERT_FIRST_SIGHTING). */
-function upsertParams(o: FindingObservation, now: Date): unknown[] {
+/**
+ * One observation as `tokenradius_upsert_many` takes it (see migration 002): [0] its index in the
+ * caller's list, then the upsert parameters — fingerprint, rule, kind, redacted, header, claims,
+ * masked claims, jwt form, profile, issuer, issuer family, tenants, liveness, liveness state, score,
+ * severity, severity rank, factors, exposure rank, source, seen at, last seen, location key, locator
+ * kind, locator, exposure, author, at, search text, sealed, key id, sealed expiry, now. jsonb values
+ * are plain JSON (null = none); the whole batch is serialised once.
+ */
+function upsertRow(index: number, o: FindingObservation, now: Date): unknown[] {
   const seenAt = validTime(o.occurrence.firstSeen, now);
   const lastSeen = new Date(Math.max(now.getTime(), seenAt.getTime())).toISOString();
   const occ = o.occurrence;
   return [
+    index,
     o.fingerprint,
     o.rule,
     o.kind,
     o.redacted,
-    json(o.header),
-    json(o.claims),
-    json(o.maskedClaims),
+    o.header ?? null,
+    o.claims ?? null,
+    o.maskedClaims ?? null,
     o.jwtForm ?? null,
-    json(o.profile),
+    o.profile ?? null,
     o.profile?.issuer ?? null,
     o.profile?.issuerFamily ?? null,
     o.profile?.tenants ?? [],
-    JSON.stringify(o.liveness),
+    o.liveness,
     o.liveness.state,
     o.blastRadius.score,
     o.blastRadius.severity,
     severityRank(o.blastRadius.severity),
-    JSON.stringify(o.blastRadius.factors),
+    o.blastRadius.factors,
     visibilityRank(occ.exposure?.visibility),
     occ.source,
     seenAt.toISOString(),
     lastSeen,
     locationKey(occ.source, occ.locator),
     occ.locator.kind,
-    JSON.stringify(occ.locator),
-    json(occ.exposure),
+    occ.locator,
+    occ.exposure ?? null,
     occ.author ?? null,
     occ.at ?? null,
     locationSearchText(occ.source, occ.locator, occ.exposure, occ.author),
@@ -393,20 +338,17 @@ function upsertParams(o: FindingObservation, now: Date): unknown[] {
 }
 
 /**
- * One observation, as two single statements that are each atomic (and may run inside a caller's
- * transaction). The repeat is tried first — a token is seen again far more often than for the first
- * time — and updates under the finding's row lock, so concurrent repeats apply one after the other.
- * If there is no finding yet, the first-sighting insert runs; of any number of concurrent first
- * sightings exactly one inserts, and the others, seeing the conflict, go round again as repeats.
+ * Store observations (already prepared) in ONE statement: atomic, one commit. Applied in fingerprint
+ * order — one global lock order, so concurrent batches never deadlock — results back in input order.
  */
-async function upsertOne(q: SqlRunner, params: readonly unknown[]): Promise<UpsertResult> {
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const [upd] = await q.query<{ change: UpsertResult['change']; version: number }>(UPDATE_REPEAT_SIGHTING, params, 'tokenradius-upsert-repeat');
-    if (upd) return { change: upd.change, version: Number(upd.version) };
-    const [ins] = await q.query<{ n: number }>(INSERT_FIRST_SIGHTING, params, 'tokenradius-upsert-first');
-    if (Number(ins?.n) > 0) return { change: 'new', version: 1 };
-  }
-  throw new TokenradiusError('STORE_UNAVAILABLE', 'finding changed repeatedly during upsert; retry');
+async function upsertRows(q: SqlRunner, observations: readonly FindingObservation[], now: Date): Promise<UpsertResult[]> {
+  const order = observations.map((o, i) => ({ o, i })).sort((a, b) => (a.o.fingerprint < b.o.fingerprint ? -1 : a.o.fingerprint > b.o.fingerprint ? 1 : a.i - b.i));
+  const rows = order.map(({ o, i }) => upsertRow(i, o, now));
+  const out = await q.query<{ o_idx: number; o_change: UpsertResult['change']; o_version: number }>(UPSERT_MANY, [JSON.stringify(rows)], 'tokenradius-upsert-many');
+  const results: UpsertResult[] = new Array(observations.length);
+  for (const r of out) results[Number(r.o_idx)] = { change: r.o_change, version: Number(r.o_version) };
+  for (let i = 0; i < results.length; i++) if (!results[i]) throw new TokenradiusError('INTERNAL', 'the upsert returned no result for an observation');
+  return results;
 }
 
 export function createSqlStore(db: SqlDb, opts: SqlStoreOptions): FindingStore {
@@ -495,28 +437,20 @@ export function createSqlStore(db: SqlDb, opts: SqlStoreOptions): FindingStore {
   const store: FindingStore = {
     // -------------------------------------------------------------------------------- upsert
     async upsert(raw: FindingObservation): Promise<UpsertResult> {
-      const params = upsertParams(prepareObservation(raw), clock());
-      return run('upsert', () => upsertOne(db, params));
+      const o = prepareObservation(raw);
+      const now = clock();
+      const [r] = await run('upsert', () => upsertRows(db, [o], now));
+      return r!;
     },
 
     async upsertMany(raws: readonly FindingObservation[]): Promise<UpsertResult[]> {
       if (!Array.isArray(raws)) throw invalid('upsertMany needs an array of observations');
       if (raws.length > 1000) throw invalid('upsertMany takes at most 1000 observations at a time');
       const now = clock();
-      const prepared = raws.map((r, i) => ({ i, fp: '', params: [] as unknown[], o: r })).map((x) => {
-        const o = prepareObservation(x.o);
-        return { ...x, fp: o.fingerprint, params: upsertParams(o, now) };
-      });
+      // Every observation is validated before anything is written (all or nothing).
+      const prepared = raws.map((r) => prepareObservation(r));
       if (prepared.length === 0) return [];
-      // Lock findings in one global order (by fingerprint) so two batches never deadlock.
-      const order = [...prepared].sort((a, b) => (a.fp < b.fp ? -1 : a.fp > b.fp ? 1 : a.i - b.i));
-      return run('upsertMany', () =>
-        db.tx(async (q) => {
-          const results: UpsertResult[] = new Array(prepared.length);
-          for (const x of order) results[x.i] = await upsertOne(q, x.params);
-          return results;
-        }),
-      );
+      return run('upsertMany', () => upsertRows(db, prepared, now));
     },
 
     // -------------------------------------------------------------------------------- findings
@@ -968,6 +902,16 @@ export function createSqlStore(db: SqlDb, opts: SqlStoreOptions): FindingStore {
           deliveriesSinceSweep = 0;
           await db.query('DELETE FROM deliveries WHERE expires_at <= $1', [now.toISOString()]);
         }
+        return rows.length > 0;
+      });
+    },
+
+    async forgetDelivery(source, deliveryId) {
+      if (typeof source !== 'string' || source === '' || typeof deliveryId !== 'string' || deliveryId === '' || deliveryId.length > 500) {
+        throw invalid('forgetDelivery needs a source and a delivery id (at most 500 characters)');
+      }
+      return run('forgetDelivery', async () => {
+        const rows = await db.query('DELETE FROM deliveries WHERE source = $1 AND delivery_id = $2 RETURNING 1 AS gone', [storableString(source), storableString(deliveryId)]);
         return rows.length > 0;
       });
     },

@@ -436,6 +436,12 @@ export interface FindingStore extends FindingSink {
    * Concurrent calls with the same id: exactly one gets true.
    */
   rememberDelivery(source: string, deliveryId: string, ttlSeconds: number): Promise<boolean>;
+  /**
+   * Un-remembers a delivery id (true if it was remembered): for a receiver that remembered an id and
+   * then could not hand the delivery on (answered 503), so the sender's retry is accepted instead of
+   * being dropped as a duplicate.
+   */
+  forgetDelivery(source: string, deliveryId: string): Promise<boolean>;
   /** Deletes expired sealed tokens (as `purgeExpiredSealedTokens`) and expired delivery ids. */
   purgeExpired(now: Date): Promise<{ sealedTokens: number; deliveries: number }>;
 

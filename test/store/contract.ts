@@ -652,6 +652,20 @@ export function describeStoreContract(label: string, open: (clock: TestClock) =>
         const purged = await store.purgeExpired(new Date(clock.now().getTime() + 2 * 3600_000));
         expect(purged.deliveries).toBeGreaterThanOrEqual(3);
       });
+
+      it('forgets an id on request (a delivery that could not be handed on), so its retry is accepted', async () => {
+        const id = `Ev${uid()}`;
+        expect(await store.rememberDelivery('slack', id, 3600)).toBe(true);
+        expect(await store.forgetDelivery('slack', id)).toBe(true);
+        expect(await store.forgetDelivery('slack', id)).toBe(false);
+        expect(await store.rememberDelivery('slack', id, 3600)).toBe(true);
+        expect(await store.rememberDelivery('slack', id, 3600)).toBe(false);
+        // Only that source's id.
+        expect(await store.rememberDelivery('github', id, 3600)).toBe(true);
+        expect(await store.forgetDelivery('github', id)).toBe(true);
+        expect(await store.rememberDelivery('slack', id, 3600)).toBe(false);
+        await expectCode(store.forgetDelivery('slack', ''), 'PAYLOAD_INVALID');
+      });
     });
 
     describe('secrets never stored in clear', () => {

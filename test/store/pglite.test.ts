@@ -10,8 +10,11 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/open.js';
 import { createPgliteStore } from '../../src/store/pglite.js';
+import { MIGRATIONS } from '../../src/store/migrate.js';
 import { describeStoreContract } from './contract.js';
 import { dumpText, expectCode, newJwt, observe, planted } from './support.js';
+import { DOWNGRADE_TO_V1, expectUpgradeFromV1 } from './upgrade.js';
+import { PGlite } from '@electric-sql/pglite';
 
 const root = mkdtempSync(join(tmpdir(), 'tr-store-'));
 const dataDir = join(root, 'data');
@@ -43,13 +46,29 @@ describe('PGlite data directory', () => {
     const store = await createPgliteStore({ dataDir });
     try {
       expect((await store.listFindings({ limit: 500 })).items.length).toBeGreaterThan(20);
-      expect((await store.ping()).schemaVersion).toBe(1);
+      expect((await store.ping()).schemaVersion).toBe(MIGRATIONS.length);
       expect(existsSync(join(dataDir, 'pg', 'PG_VERSION'))).toBe(true);
       expect(JSON.parse(readFileSync(join(dataDir, 'pg.lock'), 'utf8'))).toMatchObject({ pid: process.pid });
     } finally {
       await store.close();
     }
     expect(existsSync(join(dataDir, 'pg.lock'))).toBe(false);
+  });
+
+  it('upgrades a data directory written at schema version 1 and keeps its findings', async () => {
+    const dir = join(root, 'v1');
+    await expectUpgradeFromV1(
+      () => createPgliteStore({ dataDir: dir }),
+      async () => {
+        const db = await PGlite.create(join(dir, 'pg'));
+        try {
+          await db.exec(DOWNGRADE_TO_V1);
+          expect((await db.query<{ v: number }>('SELECT max(version) AS v FROM schema_migrations')).rows[0]!.v).toBe(1);
+        } finally {
+          await db.close();
+        }
+      },
+    );
   });
 
   it('lets only one opener have a data directory, naming the holder to the others', async () => {

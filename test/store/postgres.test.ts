@@ -13,6 +13,7 @@ import { createPostgresStore } from '../../src/store/postgres.js';
 import type { FindingStore } from '../../src/store/types.js';
 import { POSTGRES_URL, requireServices, testId } from '../support/services.js';
 import { describeStoreContract } from './contract.js';
+import { DOWNGRADE_TO_V1, expectUpgradeFromV1 } from './upgrade.js';
 import { dumpText, expectCode, newJwt, observe, planted, schemaPool, slackLocator } from './support.js';
 
 const svc = await requireServices('postgres');
@@ -76,6 +77,23 @@ describe.skipIf(svc.skip)('PostgreSQL store: migrations', () => {
     } finally {
       await Promise.all(stores.map((s) => s.close()));
     }
+  });
+
+  it('upgrades a schema written at version 1 and keeps its findings', async () => {
+    const schema = schemas.fresh('v1');
+    await expectUpgradeFromV1(
+      () => createPostgresStore({ url: POSTGRES_URL, schema }),
+      async () => {
+        const c = new pg.Client({ connectionString: POSTGRES_URL, options: `-c search_path=${schema}` });
+        await c.connect();
+        try {
+          await c.query(DOWNGRADE_TO_V1);
+          expect((await c.query('SELECT max(version) AS v FROM schema_migrations')).rows[0].v).toBe(1);
+        } finally {
+          await c.end();
+        }
+      },
+    );
   });
 
   it('applies only new migrations, and refuses a migration edited after it was applied', async () => {

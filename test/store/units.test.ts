@@ -191,8 +191,12 @@ describe('migrations and options', () => {
   });
 
   it('has defaults, validates, and sits in the config under `store`', () => {
-    expect(StoreOptionsSchema.parse(undefined)).toEqual({ poolSize: 10, statementTimeoutMs: 30_000, connectTimeoutMs: 5_000, embeddedSharedBuffersMb: 16, sealedTokenRetentionDays: 30 });
+    expect(StoreOptionsSchema.parse(undefined)).toEqual({ poolSize: 10, statementTimeoutMs: 30_000, connectTimeoutMs: 5_000, embeddedSharedBuffersMb: 16, sealedTokenRetentionDays: 30, purgeIntervalSeconds: 3600 });
     expect(StoreOptionsSchema.safeParse({ schema: 'Bad-Name' }).success).toBe(false);
+    // Maintenance: 0 turns it off; otherwise at least every 10 s, at most weekly.
+    expect(StoreOptionsSchema.parse({ purgeIntervalSeconds: 0 }).purgeIntervalSeconds).toBe(0);
+    expect(StoreOptionsSchema.safeParse({ purgeIntervalSeconds: 5 }).success).toBe(false);
+    expect(StoreOptionsSchema.safeParse({ purgeIntervalSeconds: 8 * 86_400 }).success).toBe(false);
     expect(StoreOptionsSchema.safeParse({ poolSize: 0 }).success).toBe(false);
     expect(StoreOptionsSchema.safeParse({ unknown: 1 }).success).toBe(false);
     const loaded = resolveConfig({ store: { poolSize: 4, schema: 'tokenradius' } }, { DATABASE_URL: 'postgres://127.0.0.1/x' });

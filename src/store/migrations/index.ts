@@ -3,6 +3,7 @@
  * exactly these. Add `NNN_name.ts` exporting `name` and `sql`, then one line here.
  */
 import * as m001 from './001_init.js';
+import * as m002 from './002_upsert_function.js';
 
 export interface Migration {
   version: number;
@@ -10,4 +11,7 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [{ version: 1, ...m001 }];
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, ...m001 },
+  { version: 2, ...m002 },
+];
