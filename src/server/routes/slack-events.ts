@@ -19,9 +19,10 @@
  * 5. answered within Slack's 3 s: nothing is scanned or downloaded in the request, and handing on
  *    is bounded by a 2.5 s deadline (503 past it, so Slack retries).
  *
- * Trade-off: the event id is remembered before it is handed on. If handing on then fails (503),
- * Slack's retry is dropped as a duplicate; the message is still read by the channel's next
- * scheduled backfill (and edits within `lookbackDays`).
+ * The event id is remembered BEFORE it is handed on (so two concurrent deliveries of one event
+ * enqueue it once) and forgotten again (`forgetDelivery`) when handing on fails: the 503 makes Slack
+ * retry, and that retry must be accepted, not dropped as a duplicate. Only if the store also fails to
+ * forget is the retry dropped; the channel's next scheduled backfill still reads the message.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { TokenradiusError } from '../../core/errors.js';
@@ -32,19 +33,21 @@ import { webhookRouteOptions, type RoutePlugin, type ServerDeps } from '../app.j
 
 /** Budget for dedupe + enqueue, under Slack's 3 s acknowledgement limit. */
 const HAND_ON_DEADLINE_MS = 2500;
+/** Budget for forgetting the event id after a failed hand-on (the 503 must still beat Slack's 3 s). */
+const FORGET_DEADLINE_MS = 400;
 
 function header(request: FastifyRequest, name: string): string | undefined {
   const v = request.headers[name];
   return typeof v === 'string' ? v : Array.isArray(v) ? v[0] : undefined;
 }
 
-async function withDeadline<T>(p: Promise<T>, what: string): Promise<T> {
+async function withDeadline<T>(p: Promise<T>, what: string, ms = HAND_ON_DEADLINE_MS): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   try {
     return await Promise.race([
       p,
       new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new TokenradiusError('QUEUE_UNAVAILABLE', `${what} took too long; retry`)), HAND_ON_DEADLINE_MS);
+        timer = setTimeout(() => reject(new TokenradiusError('QUEUE_UNAVAILABLE', `${what} took too long; retry`)), ms);
       }),
     ]);
   } finally {
@@ -85,21 +88,35 @@ export function slackEventsHandler(deps: ServerDeps, resolve: (request: FastifyR
     }
 
     const retryNum = header(request, 'x-slack-retry-num');
-    if (deps.store) {
+    // Checked before remembering: a process that cannot hand the event on must not swallow it.
+    const ingress = deps.ingress;
+    if (!ingress) throw new TokenradiusError('QUEUE_UNAVAILABLE', 'this process does not run a pipeline (start it with workers or REDIS_URL)');
+    const store = deps.store;
+    const deliveryId = `slack-event-${plan.eventId}`;
+    if (store) {
       const ttl = source.dedupeTtlSeconds;
-      const fresh = await withDeadline(deps.store.rememberDelivery(source.id, `slack-event-${plan.eventId}`, ttl), 'remembering the event');
+      const fresh = await withDeadline(store.rememberDelivery(source.id, deliveryId, ttl), 'remembering the event');
       if (!fresh) {
         logger.info({ source: source.id, eventId: plan.eventId, retry: retryNum ?? null }, 'slack events: duplicate delivery dropped');
         return reply.status(200).send({ ok: true, duplicate: true });
       }
     }
-    if (!deps.ingress) throw new TokenradiusError('QUEUE_UNAVAILABLE', 'this process does not run a pipeline (start it with workers or REDIS_URL)');
-    if (plan.kind === 'chunks') {
-      await withDeadline(deps.ingress.submitChunks(plan.chunks), 'enqueueing the message');
-      logger.info({ source: source.id, eventId: plan.eventId, chunks: plan.chunks.length, retry: retryNum ?? null }, 'slack events: message enqueued');
-    } else {
-      const job = await withDeadline(deps.ingress.requestPoll(source.id, { since: plan.since, reason: 'webhook' }), 'enqueueing the file fetch');
-      logger.info({ source: source.id, eventId: plan.eventId, job }, 'slack events: file fetch enqueued');
+    try {
+      if (plan.kind === 'chunks') {
+        await withDeadline(ingress.submitChunks(plan.chunks), 'enqueueing the message');
+        logger.info({ source: source.id, eventId: plan.eventId, chunks: plan.chunks.length, retry: retryNum ?? null }, 'slack events: message enqueued');
+      } else {
+        const job = await withDeadline(ingress.requestPoll(source.id, { since: plan.since, reason: 'webhook' }), 'enqueueing the file fetch');
+        logger.info({ source: source.id, eventId: plan.eventId, job }, 'slack events: file fetch enqueued');
+      }
+    } catch (e) {
+      // Not handed on: forget the id so that Slack's retry (prompted by the 503) is accepted.
+      if (store) {
+        await withDeadline(store.forgetDelivery(source.id, deliveryId), 'forgetting the event', FORGET_DEADLINE_MS).catch((fe: unknown) => {
+          logger.warn({ source: source.id, eventId: plan.eventId, code: fe instanceof TokenradiusError ? fe.code : 'INTERNAL' }, 'slack events: could not forget the event id; its retry will be dropped (the next backfill reads it)');
+        });
+      }
+      throw e;
     }
     return reply.status(200).send({ ok: true });
   };
