@@ -37,9 +37,9 @@ export type TextEncoding = 'utf-8' | 'utf-16le' | 'utf-16be';
 export function textEncodingOf(head: Uint8Array): TextEncoding | null {
   if (head.length >= 2 && head[0] === 0xff && head[1] === 0xfe) return 'utf-16le';
   if (head.length >= 2 && head[0] === 0xfe && head[1] === 0xff) return 'utf-16be';
-  const n = Math.min(head.length, SNIFF_BYTES);
-  for (let i = 0; i < n; i++) if (head[i] === 0) return null;
-  return 'utf-8';
+  // Native search (memchr) rather than a JS loop: this runs on every file read.
+  const sniff = head.length > SNIFF_BYTES ? head.subarray(0, SNIFF_BYTES) : head;
+  return sniff.indexOf(0) === -1 ? 'utf-8' : null;
 }
 
 /** Streaming text decoder: invalid bytes become U+FFFD, a character split across writes survives, a leading BOM is dropped. */

@@ -50,6 +50,8 @@ export class TextChunker {
   #column: number;
   /** Length of the prefix of #buf already emitted (the overlap carried from the previous piece). */
   #carried = 0;
+  /** Text emitted by `end()` whose lines are not yet counted into the position (see `end`). */
+  #ended = '';
 
   constructor(opts: ChunkerOptions) {
     this.#chunkChars = Math.max(64, Math.floor(opts.chunkChars));
@@ -61,6 +63,10 @@ export class TextChunker {
   /** Add text; returns the pieces that are complete. */
   push(text: string): TextPiece[] {
     if (text.length === 0) return [];
+    if (this.#ended.length > 0) {
+      this.#advance(this.#ended, this.#ended.length);
+      this.#ended = '';
+    }
     this.#buf = this.#buf.length === 0 ? text : this.#buf + text;
     const out: TextPiece[] = [];
     while (this.#buf.length > this.#chunkChars) this.#cut(out);
@@ -72,7 +78,10 @@ export class TextChunker {
     const out: TextPiece[] = [];
     while (this.#buf.length > this.#chunkChars) this.#cut(out);
     if (this.#buf.length > this.#carried) out.push({ text: this.#buf, line: this.#line, column: this.#column });
-    this.#advance(this.#buf.length);
+    // Counting the lines of the tail is deferred to a later `push`: a chunker is nearly always done
+    // here, and the count would walk every line of every small text once more.
+    // (`#buf` is non-empty only after a `push`, which has already counted an earlier tail.)
+    if (this.#buf.length > 0) this.#ended = this.#buf;
     this.#buf = '';
     this.#carried = 0;
     return out;
@@ -119,14 +128,13 @@ export class TextChunker {
         }
       }
     }
-    this.#advance(next);
+    this.#advance(buf, next);
     this.#buf = buf.slice(next);
     this.#carried = cut - next;
   }
 
-  /** Move the position of #buf[0] forward by n characters of #buf. */
-  #advance(n: number): void {
-    const buf = this.#buf;
+  /** Move the position of `buf[0]` (the current start) forward by n characters of `buf`. */
+  #advance(buf: string, n: number): void {
     let nl = buf.indexOf('\n');
     if (nl === -1 || nl >= n) {
       this.#column += n;

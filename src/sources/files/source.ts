@@ -1,19 +1,24 @@
 /**
  * The `files` source: every text file under a folder (or one file), as line-aligned chunks with
  * `file` locators. The scan command's multi-core scanner does not call `pull`: it lists with
- * `listFiles()` on the main thread and hands each path plus `readOptions` (plain data) to worker
- * threads that call `readFileChunksSync`.
+ * `listBatches()` on the main thread and hands the paths plus `readOptions` (plain data) to
+ * worker threads, which read them with `fileChunksSync`.
  */
 import type { PulledChunk, PullOptions } from '../types.js';
 import type { LocalSource } from '../local.js';
 import type { NoticeHandler, ScanOptions } from '../options.js';
 import { readFileAsync, type ReadFileOptions } from './read.js';
-import { listFiles, type FileEntry, type ListFilesOptions } from './walk.js';
+import { listFileBatches, listFiles, type FileEntry, type ListFilesOptions } from './walk.js';
 
 export interface FilesSource extends LocalSource {
   id: 'files';
   /** The files `pull` would read, already filtered by name, size and ignore rules. */
   listFiles(signal?: AbortSignal): AsyncIterable<FileEntry>;
+  /**
+   * The same files in batches of at most `max()` (asked before each batch), without a `stat` per
+   * file when nothing needs the size: `size` may be -1, and the reader applies `maxFileBytes`.
+   */
+  listBatches(signal: AbortSignal | undefined, max: () => number): AsyncIterable<FileEntry[]>;
   /** Options for `readFileChunks(Sync)` of each listed path (structured-cloneable). */
   readonly readOptions: ReadFileOptions;
 }
@@ -32,18 +37,18 @@ export function readOptionsFrom(scan: ScanOptions, source = 'files'): ReadFileOp
 
 export function createFilesSource(target: string, scan: ScanOptions, opts: FilesSourceOptions = {}): FilesSource {
   const readOptions = readOptionsFrom(scan);
-  const list = (signal?: AbortSignal, onNotice = opts.onNotice): AsyncIterable<FileEntry> =>
-    listFiles(target, {
-      maxFileBytes: scan.maxFileBytes,
-      respectGitignore: scan.respectGitignore,
-      includeHidden: scan.includeHidden,
-      includeNodeModules: scan.includeNodeModules,
-      followSymlinks: scan.followSymlinks,
-      excludePaths: scan.excludePaths,
-      ...(onNotice ? { onNotice } : {}),
-      ...(signal ? { signal } : {}),
-      ...(opts.accept ? { accept: opts.accept } : {}),
-    });
+  const walkOptions = (signal?: AbortSignal): ListFilesOptions => ({
+    maxFileBytes: scan.maxFileBytes,
+    respectGitignore: scan.respectGitignore,
+    includeHidden: scan.includeHidden,
+    includeNodeModules: scan.includeNodeModules,
+    followSymlinks: scan.followSymlinks,
+    excludePaths: scan.excludePaths,
+    ...(opts.onNotice ? { onNotice: opts.onNotice } : {}),
+    ...(signal ? { signal } : {}),
+    ...(opts.accept ? { accept: opts.accept } : {}),
+  });
+  const list = (signal?: AbortSignal): AsyncIterable<FileEntry> => listFiles(target, walkOptions(signal));
 
   return {
     id: 'files',
@@ -51,6 +56,7 @@ export function createFilesSource(target: string, scan: ScanOptions, opts: Files
     describe: opts.label ?? `files ${target}`,
     readOptions,
     listFiles: (signal) => list(signal),
+    listBatches: (signal, max) => listFileBatches(target, { ...walkOptions(signal), statFiles: false }, max),
     async *pull(p: PullOptions): AsyncIterable<PulledChunk> {
       let bytes = 0;
       let items = 0;
