@@ -23,8 +23,8 @@ let queue = Promise.resolve();
 parentPort.on('message', (m) => {
   queue = queue.then(async () => {
     await new Promise((r) => setTimeout(r, 5));
-    if (m.item.files.some((f) => f.path === 'crash')) process.exit(7);
-    parentPort.postMessage({ type: 'done', id: m.id, result: { observations: [], notices: [], errors: [], files: m.item.files.length, chunks: 0, bytes: 0, skipped: 0 } });
+    if (m.item.paths.includes('crash')) process.exit(7);
+    parentPort.postMessage({ type: 'done', id: m.id, result: { observations: [], notices: [], errors: [], files: m.item.paths.length, chunks: 0, bytes: 0, skipped: 0 } });
   });
 });
 parentPort.postMessage({ type: 'ready' });
@@ -32,7 +32,7 @@ parentPort.postMessage({ type: 'ready' });
 const workerUrl = pathToFileURL(join(dir, 'fake-worker.mjs'));
 writeFileSync(workerUrl, script);
 
-const item = (...paths: string[]): WorkItem => ({ kind: 'files', files: paths.map((path) => ({ path })), readOptions: { maxFileBytes: 1, chunkBytes: 4096, chunkOverlapBytes: 0 } });
+const item = (...paths: string[]): WorkItem => ({ kind: 'files', paths, readOptions: { maxFileBytes: 1, chunkBytes: 4096, chunkOverlapBytes: 0 } });
 
 describe('scan worker pool', () => {
   it('runs every batch and waits for all of them on close', async () => {
@@ -56,5 +56,25 @@ describe('scan worker pool', () => {
     expect(lost[0]!.errors[0]).toMatchObject({ code: 'INTERNAL', message: expect.stringContaining('3 files of its batch were not scanned') });
     expect(lost[0]!.skipped).toBe(3);
     expect(results.filter((r) => r.errors.length === 0).reduce((n, r) => n + r.files, 0)).toBe(6);
+  });
+});
+
+describe('scan worker pool whose workers cannot start', () => {
+  const brokenUrl = pathToFileURL(join(dir, 'broken-worker.mjs'));
+  writeFileSync(brokenUrl, `throw new Error('cannot load');\n`);
+
+  it('gives up after a few deaths and hands every batch back, none lost', async () => {
+    const results: BatchResult[] = [];
+    const orphans: WorkItem[] = [];
+    const pool = createScanPool({ size: 1, init: { config: {} as never, now: new Date().toISOString() }, onResult: (r) => results.push(r), onOrphans: (o) => orphans.push(...o), workerUrl: brokenUrl });
+    await pool.submit(item('a'));
+    await pool.submit(item('b', 'c'));
+    // Later batches are refused at once (the caller scans them itself) or handed back.
+    for (let i = 0; i < 5 && pool.offer(item('d')); i++) await new Promise((r) => setTimeout(r, 50));
+    await pool.close();
+    const back = orphans.flatMap((o) => (o.kind === 'files' ? o.paths : []));
+    expect(back).toEqual(expect.arrayContaining(['a', 'b', 'c']));
+    expect(results.filter((r) => r.errors.length > 0)).toEqual([]);
+    expect(pool.offer(item('e'))).toBe(false);
   });
 });

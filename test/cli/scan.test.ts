@@ -91,6 +91,63 @@ describe.runIf(gitAvailable())('scan over every local source', () => {
     expect(single.stats.bytes).toBe(multi.stats.bytes);
   });
 
+  it('spreads a folder of many files over the main thread and a worker, and reports exactly what one thread does', async () => {
+    // Enough files for many batches: the main thread scans some, the worker the others.
+    const many = join(c.root, 'many');
+    const planted: string[] = [];
+    for (let d = 0; d < 6; d++) {
+      mkdirSync(join(many, `d${d}`), { recursive: true });
+      for (let i = 0; i < 100; i++) {
+        const t = i % 10 === 3 ? githubPat() : undefined;
+        if (t) planted.push(t);
+        writeFileSync(join(many, `d${d}`, `f${i}.log`), `line ${i}\n${'filler text without secrets '.repeat(20)}\n${t ? `token=${t}\n` : ''}`);
+      }
+    }
+    const one = await runCli(['scan', many, '--format', 'json', '--no-progress', '--workers', '0']);
+    const two = await runCli(['scan', many, '--format', 'json', '--no-progress', '--workers', '1']);
+    expect(one.code, one.stderr).toBe(1);
+    expect(two.code, two.stderr).toBe(1);
+    const a = ReportSchema.parse(JSON.parse(one.stdout));
+    const b = ReportSchema.parse(JSON.parse(two.stdout));
+    expect(new Set(b.findings.map((f) => f.fingerprint))).toEqual(new Set(planted.map((t) => fingerprint(t))));
+    expect(b.findings.map((f) => [f.fingerprint, f.occurrences])).toEqual(a.findings.map((f) => [f.fingerprint, f.occurrences]));
+    expect(b.stats).toMatchObject({ files: 600, chunks: 600, bytes: a.stats.bytes, skipped: 0, errors: [] });
+  });
+
+  it('finds tokens split across the read blocks of a file larger than a chunk, at exact places, with and without workers', async () => {
+    // The default chunk (and read block) is 1 MiB: each token starts 10 bytes before a MiB boundary.
+    const big = join(c.root, 'big');
+    mkdirSync(big, { recursive: true });
+    const filler = 'INFO request served in 12ms path=/api/v1/items status=200\n';
+    const planted: Array<{ token: string; line: number; column: number }> = [];
+    let text = '';
+    let line = 1;
+    for (let k = 1; k <= 3; k++) {
+      const start = k * 1024 * 1024 - 10;
+      while (text.length + filler.length < start - 'token='.length) {
+        text += filler;
+        line++;
+      }
+      const pad = start - 'token='.length - text.length;
+      const token = githubPat();
+      text += `${' '.repeat(pad)}token=${token}\n`;
+      planted.push({ token, line, column: pad + 'token='.length + 1 });
+      line++;
+    }
+    writeFileSync(join(big, 'server.log'), text + filler.repeat(1000));
+    // Small files around it, so the large one is one batch among several.
+    for (let i = 0; i < 150; i++) writeFileSync(join(big, `n${String(i).padStart(3, '0')}.txt`), `note ${i}\n`);
+    for (const workers of ['0', '1']) {
+      const r = await runCli(['scan', big, '--format', 'json', '--no-progress', '--workers', workers]);
+      expect(r.code, r.stderr).toBe(1);
+      const rep = ReportSchema.parse(JSON.parse(r.stdout));
+      const got = planted.map((p) => byFp(rep, p.token)?.occurrences.map((o) => ({ path: o.path, line: o.line, column: o.column })));
+      expect(got).toEqual(planted.map((p) => [{ path: join(big, 'server.log'), line: p.line, column: p.column }]));
+      expect(rep.findings).toHaveLength(3);
+      expect(rep.stats).toMatchObject({ files: 151, skipped: 0, errors: [] });
+    }
+  });
+
   it('--min-severity leaves out lower findings and counts them', async () => {
     const r = await runCli(['scan', c.folder, '--format', 'json', '--no-progress', '--min-severity', 'high']);
     const rep = ReportSchema.parse(JSON.parse(r.stdout));

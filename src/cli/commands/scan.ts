@@ -3,11 +3,15 @@
  * exports and stdin (`-`) for leaked tokens; print a report; exit 0 (nothing found), 1 (findings
  * after filters) or 2 (usage or runtime error).
  *
- * How the work is split: folders are listed on the main thread and their files scanned by a pool of
- * worker threads (one per core), which read and scan files themselves; ordered sources (git
- * history, exports, stdin) are read on the main thread and their chunks handed to the same pool in
- * batches. Everything lands in one in-memory aggregator. With `--workers 0` everything runs on the
- * main thread.
+ * How the work is split: folders are listed on the main thread (synchronously, a batch at a time)
+ * and their files read and scanned in batches by worker threads, which open the files themselves;
+ * ordered sources (git history, exports, stdin) are read on the main thread and their chunks handed
+ * on in batches. The main thread scans too: a batch no worker has room for is scanned where it is,
+ * in slices of a few milliseconds so that a worker that frees up gets the rest. By default there is
+ * one worker per core but one (the main thread is the last scanner), and workers start only once
+ * there is more than one batch of work — a small scan never pays for loading the engine twice.
+ * Everything lands in one in-memory aggregator. With `--workers 0` everything runs on the main
+ * thread.
  */
 import { availableParallelism } from 'node:os';
 import { Command, Option } from 'commander';
@@ -15,7 +19,6 @@ import { z } from 'zod';
 import { loadConfig, type LoadedConfig } from '../../config/load.js';
 import { SEVERITY_ORDER, SeveritySchema, type Chunk, type Severity } from '../../core/types.js';
 import { createAggregator } from '../../pipeline/aggregate.js';
-import { buildScanDeps, ruleCatalogue } from '../../pipeline/scan-deps.js';
 import { loadBaseline } from '../../output/baseline.js';
 import { STREAM_RENDERERS, OUTPUT_FORMATS, emptyBySeverity, rulesOf, severityAtLeast, toReportFinding, type OutputFormat, type ScanStats } from '../../output/index.js';
 import { LocalSourceTypeSchema, type ScanOptions, type SourceNotice } from '../../sources/options.js';
@@ -25,9 +28,9 @@ import type { Source } from '../../sources/types.js';
 import { EXIT, usageError } from '../errors.js';
 import { isClosed, openOutput, processIo, writeAll, type CliIo } from '../io.js';
 import { createProgress } from '../progress.js';
-import { createBatchScanner } from '../parallel/batch.js';
-import { createScanPool } from '../parallel/pool.js';
-import type { BatchResult, FileTask, WorkItem } from '../parallel/protocol.js';
+import type { BatchScanner } from '../parallel/batch.js';
+import { createScanPool, type ScanPool } from '../parallel/pool.js';
+import { itemCount, itemRest, type BatchResult, type WorkItem } from '../parallel/protocol.js';
 import { version } from '../version.js';
 
 /** Options as commander hands them over (strings), validated here. */
@@ -62,17 +65,36 @@ function parseWorkers(text: string): number {
   return Number(text);
 }
 
-/** Old-generation bound of a scan worker: room for a file at `maxFileBytes` (25 MiB) several times over. */
-const WORKER_OLD_GEN_MB = 128;
+/**
+ * Heap bounds of a scan worker. A worker holds one chunk of text (1 MiB by default) and what the
+ * engine makes of it; V8 lets an unbounded heap grow long before it collects, so bounds keep N
+ * isolates inside the RSS budget (a worker that still runs out of memory on one pathological file
+ * loses only that batch, reported as an error).
+ */
+const WORKER_LIMITS = { maxOldGenerationSizeMb: 96, maxYoungGenerationSizeMb: 16 };
 
-/** Batching: enough work per message that messaging costs nothing, small enough to spread over cores. */
-const BATCH_FILES = 64;
-const BATCH_BYTES = 4 * 1024 * 1024;
+/**
+ * Batching. Files: the walk does not stat files (the reader sizes what it opens), so a batch is a
+ * number of files chosen from the average file size seen so far — about `BATCH_BYTES` of work,
+ * enough that messaging costs nothing, small enough to spread over cores. Chunks: by text size.
+ */
+const BATCH_BYTES = 2 * 1024 * 1024;
+const BATCH_FILES_FIRST = 64;
+const BATCH_FILES_MAX = 256;
 const BATCH_CHUNK_BYTES = 2 * 1024 * 1024;
+/** Time the main thread scans before it looks for an idle worker to give the rest of a batch to. */
+const LOCAL_SLICE_MS = 4;
+
+/** Worker threads by default: one per core but the main thread's. */
+export function defaultWorkerCount(cores: number = availableParallelism()): number {
+  return Math.max(0, Math.min(63, cores - 1));
+}
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 function isFilesSource(s: Source): s is Source & FilesSource {
   const f = s as Partial<FilesSource>;
-  return s.id === 'files' && typeof f.listFiles === 'function' && typeof f.readOptions === 'object';
+  return s.id === 'files' && typeof f.listBatches === 'function' && typeof f.readOptions === 'object';
 }
 
 interface Counters {
@@ -131,34 +153,63 @@ export async function runScan(targets: string[], rawOpts: ScanCliOptions, io: Cl
     updateProgress();
   };
 
-  const workerCount = opts.workers ?? Math.max(1, availableParallelism());
+  const workerCount = opts.workers ?? defaultWorkerCount();
   const controller = new AbortController();
 
-  // The work sink: a pool of worker threads, or the main thread itself.
-  let submit: (item: WorkItem) => Promise<void>;
-  let finish: () => Promise<void>;
-  let abort: () => Promise<void>;
-  if (workerCount === 0) {
-    const scanner = createBatchScanner((sink) => buildScanDeps(loaded.config, { sink }), now);
-    submit = async (item) => absorb(await scanner.run(item));
-    finish = async () => {};
-    abort = async () => {};
-  } else {
-    const pool = createScanPool({
-      size: workerCount,
-      init: { config: loaded.config, now: now.toISOString() },
-      onResult: absorb,
-      // Workers allocate fast and keep little, and V8 lets an unbounded heap grow long before it
-      // collects: a bound keeps N isolates inside the RSS budget (a worker that still runs out of
-      // memory on one pathological file loses only that batch, reported as an error).
-      resourceLimits: { maxOldGenerationSizeMb: WORKER_OLD_GEN_MB },
-    });
-    submit = (item) => pool.submit(item);
-    finish = () => pool.close();
-    abort = () => pool.destroy();
-  }
+  // Scanning on this thread: the engine is loaded on first use, so a scan with nothing to read
+  // never loads it.
+  let localScanner: BatchScanner | undefined;
+  const local = async (): Promise<BatchScanner> => {
+    if (!localScanner) {
+      const [{ createBatchScanner }, { buildScanDeps }] = await Promise.all([import('../parallel/batch.js'), import('../../pipeline/scan-deps.js')]);
+      localScanner = createBatchScanner((sink) => buildScanDeps(loaded.config, { sink }), now);
+    }
+    return localScanner;
+  };
+  // Batches the pool handed back because its workers could not run (see pool.ts): scanned here.
+  const orphans: WorkItem[] = [];
+  const pool: ScanPool | undefined =
+    workerCount > 0
+      ? createScanPool({
+          size: workerCount,
+          init: { config: loaded.config, now: now.toISOString() },
+          onResult: absorb,
+          onOrphans: (items) => orphans.push(...items),
+          resourceLimits: WORKER_LIMITS,
+        })
+      : undefined;
 
-  // Workers load their modules while the main thread reads the baseline and resolves targets.
+  let dispatched = 0;
+  /** Scan a batch on this thread, in slices; the rest goes to a worker as soon as one has room. */
+  const scanHere = async (item: WorkItem): Promise<void> => {
+    const scanner = await local();
+    const n = itemCount(item);
+    let from = 0;
+    for (;;) {
+      const { result, next } = await scanner.run(item, from, pool ? LOCAL_SLICE_MS : undefined);
+      absorb(result);
+      from = next;
+      if (from >= n) return;
+      // Let worker results in, then give the rest away if a worker has room.
+      await nextTurn();
+      if (pool && dispatched > 1 && pool.offer(itemRest(item, from))) return;
+    }
+  };
+  /** Hand a batch to a worker with room, or scan it here. */
+  const dispatch = async (item: WorkItem): Promise<void> => {
+    dispatched += 1;
+    // A second batch means there is work enough to be worth starting the workers.
+    if (!(pool && dispatched > 1 && pool.offer(item))) await scanHere(item);
+    while (orphans.length > 0) await scanHere(orphans.shift()!);
+  };
+  const finish = async () => {
+    await pool?.close();
+    while (orphans.length > 0) await scanHere(orphans.shift()!);
+  };
+  const abort = async () => {
+    await pool?.destroy();
+  };
+
   let baseline: Set<string> | undefined;
   let sources: Source[];
   try {
@@ -169,23 +220,18 @@ export async function runScan(targets: string[], rawOpts: ScanCliOptions, io: Cl
     throw e;
   }
 
+  // Average size of the files read so far decides how many go in a batch.
+  const filesPerBatch = () => {
+    if (counters.files < 16) return BATCH_FILES_FIRST;
+    const avg = counters.bytes / counters.files;
+    return Math.max(1, Math.min(BATCH_FILES_MAX, Math.floor(BATCH_BYTES / Math.max(1, avg))));
+  };
   const runFiles = async (s: Source & FilesSource) => {
-    const ro = s.readOptions;
-    let batch: FileTask[] = [];
-    let batchBytes = 0;
-    const flush = async () => {
-      if (batch.length === 0) return;
-      const files = batch;
-      batch = [];
-      batchBytes = 0;
-      await submit({ kind: 'files', files, readOptions: ro });
-    };
-    for await (const f of s.listFiles(controller.signal)) {
-      batch.push({ path: f.path, displayPath: f.path, size: f.size });
-      batchBytes += f.size;
-      if (batch.length >= BATCH_FILES || batchBytes >= BATCH_BYTES) await flush();
+    // Chunks stay in memory here: ids by place (no hash, no stat per file).
+    const readOptions = { ...s.readOptions, ids: 'place' as const };
+    for await (const files of s.listBatches(controller.signal, filesPerBatch)) {
+      await dispatch({ kind: 'files', paths: files.map((f) => f.path), readOptions });
     }
-    await flush();
   };
 
   let chunkBatch: Chunk[] = [];
@@ -195,7 +241,7 @@ export async function runScan(targets: string[], rawOpts: ScanCliOptions, io: Cl
     const chunks = chunkBatch;
     chunkBatch = [];
     chunkBatchBytes = 0;
-    await submit({ kind: 'chunks', chunks });
+    await dispatch({ kind: 'chunks', chunks });
   };
   const submitChunk = async (chunk: Chunk) => {
     chunkBatch.push(chunk);
@@ -250,7 +296,8 @@ export async function runScan(targets: string[], rawOpts: ScanCliOptions, io: Cl
     return true;
   });
 
-  const rules = ruleCatalogue(loaded.config);
+  // Rule names for the report: only needed (and the rules only loaded) when there is something to report.
+  const rules = kept.length > 0 ? (await import('../../pipeline/scan-deps.js')).ruleCatalogue(loaded.config) : new Map<string, never>();
   const bySeverity = emptyBySeverity();
   for (const f of kept) bySeverity[f.severity] += 1;
   const stats: ScanStats = {

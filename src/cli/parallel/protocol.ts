@@ -13,17 +13,23 @@ import type { SourceNotice } from '../../sources/options.js';
 import type { ReadFileOptions } from '../../sources/files/read.js';
 import type { ScanError } from '../../pipeline/scan-chunk.js';
 
-/** One file for a worker: where to read it and how to show it in locators. */
-export interface FileTask {
-  path: string;
-  displayPath?: string;
-  /** Size from the listing, for batching (optional). */
-  size?: number;
+/**
+ * A batch of work. Files go as paths only (the worker opens, sizes, reads and scans them); a path
+ * is also the one shown in locators. Chunks come from sources read in order on the main thread.
+ */
+export type WorkItem =
+  | { kind: 'files'; paths: string[]; readOptions: Omit<ReadFileOptions, 'displayPath'> }
+  | { kind: 'chunks'; chunks: Chunk[] };
+
+/** Number of files or chunks in a batch. */
+export function itemCount(item: WorkItem): number {
+  return item.kind === 'files' ? item.paths.length : item.chunks.length;
 }
 
-export type WorkItem =
-  | { kind: 'files'; files: FileTask[]; readOptions: Omit<ReadFileOptions, 'displayPath'> }
-  | { kind: 'chunks'; chunks: Chunk[] };
+/** The batch from its `from`-th file or chunk on (the part of a batch not yet scanned). */
+export function itemRest(item: WorkItem, from: number): WorkItem {
+  return item.kind === 'files' ? { kind: 'files', paths: item.paths.slice(from), readOptions: item.readOptions } : { kind: 'chunks', chunks: item.chunks.slice(from) };
+}
 
 export interface BatchStats {
   /** Files read (not skipped). */

@@ -23,7 +23,7 @@ port.on('message', (msg: ToWorker) => {
   queue = queue.then(async () => {
     let reply: FromWorker;
     try {
-      reply = { type: 'done', id: msg.id, result: await scanner.run(msg.item) };
+      reply = { type: 'done', id: msg.id, result: (await scanner.run(msg.item)).result };
     } catch (e) {
       reply = { type: 'failed', id: msg.id, code: isTokenradiusError(e) ? e.code : 'INTERNAL', message: describeError(e) };
     }
