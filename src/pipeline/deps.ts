@@ -15,12 +15,14 @@ import type { FindingStore } from '../store/types.js';
 import { createSource, findSourceConfig, type SourceConfig } from '../sources/registry.js';
 import type { Source } from '../sources/types.js';
 import { act, type ActDeps, type AlertSink } from './act.js';
+import { resumeStaleRevocations } from '../act/engine.js';
 import { createActDeps } from '../act/runtime.js';
 import { pollSource } from './poll.js';
-import { scanChunk, type ScanDeps } from './scan-chunk.js';
+import { scanBatch } from './scan-batch.js';
+import { scanChunk, type ScanChunkResult, type ScanDeps } from './scan-chunk.js';
 import { buildScanDeps } from './scan-deps.js';
 import { loadSealingKey, type LoadedSealingKey } from './sealing-key.js';
-import type { StageHandlers } from './stages.js';
+import type { ChunkScanResult, StageHandlers } from './stages.js';
 
 export interface PipelineDeps {
   loaded: LoadedConfig;
@@ -83,14 +85,32 @@ export async function buildDeps(loaded: LoadedConfig, o: BuildDepsOptions = {}):
 
   const makeSource = (id: string) => createSource(findSourceConfig(sources, id), { logger, scan: config.scan, store, env: loaded.env });
 
+  /** Log the matches a chunk could not fully assess, and reduce its result to what runners need. */
+  const report = (chunk: { source: string; id: string }, r: ScanChunkResult): ChunkScanResult[] => {
+    for (const e of r.errors) {
+      metrics.chunksFailed.inc({ source: chunk.source, code: e.code });
+      logger.warn({ source: chunk.source, chunkId: chunk.id, code: e.code, rule: e.ruleId, fingerprint: e.fingerprint, message: e.message }, 'match not fully assessed');
+    }
+    return r.matches.map((m) => ({ fingerprint: m.fingerprint, change: m.change, version: m.version, severity: m.severity }));
+  };
+
   const handlers: StageHandlers = {
     async scanChunk(chunk) {
-      const r = await scanChunk(chunk, scanDeps, now());
-      for (const e of r.errors) {
-        metrics.chunksFailed.inc({ source: chunk.source, code: e.code });
-        logger.warn({ source: chunk.source, chunkId: chunk.id, code: e.code, rule: e.ruleId, fingerprint: e.fingerprint, message: e.message }, 'match not fully assessed');
-      }
-      return r.matches.map((m) => ({ fingerprint: m.fingerprint, change: m.change, version: m.version, severity: m.severity }));
+      return report(chunk, await scanChunk(chunk, scanDeps, now()));
+    },
+    async scanBatch(chunks) {
+      const outcomes = await scanBatch(chunks, scanDeps, store, now());
+      return outcomes.map((o) => (o.error ? { error: o.error } : { results: report(o.chunk, o.result) }));
+    },
+    async maintain() {
+      const purged = await store.purgeExpired(now());
+      // Revocations left pending by a dead act worker whose job is gone: without this they would
+      // wait for the next act job of any finding (act's own housekeeping), which may never come.
+      const resumed = await resumeStaleRevocations(actDeps);
+      const r = { ...purged, resumed };
+      if (r.sealedTokens > 0 || r.deliveries > 0 || resumed > 0) logger.info(r, 'maintenance: purged expired sealed tokens and delivery ids, resumed stale revocations');
+      else logger.debug(r, 'maintenance: nothing to do');
+      return r;
     },
     act: (input) => act(input, actDeps),
     async poll(input, ctx) {

@@ -4,8 +4,12 @@
  *
  * - Ingress (webhooks): chunks are queued in memory (bounded: beyond `maxPendingChunks` it refuses
  *   with QUEUE_UNAVAILABLE, which the HTTP layer answers 503 so the sender retries) and scanned in
- *   order; new/worse/changed findings go straight to `act`.
- * - Schedules: in-process timers per source with a cron `schedule`; one run per source at a time.
+ *   order, in batches of up to `batchSize` stored with one store transaction each
+ *   (`StageHandlers.scanBatch`); new/worse/changed findings go straight to `act`.
+ * - Schedules: in-process timers per source with a cron `schedule`; one run per source and `since`
+ *   at a time (a `file_shared` fetch with its own `since` is not swallowed by a running backfill).
+ * - Maintenance: `handlers.maintain` (purge expired sealed tokens and delivery ids) once at start and
+ *   every `maintenanceEveryMs`.
  * - Failures mirror the queue's semantics: `later` is retried with exponential backoff, `{afterMs}`
  *   waits that long, `never` is logged and dropped (there is no failed-job list inline).
  * Nothing is durable across a restart except what the store holds (findings, cursors): a restart
@@ -17,7 +21,7 @@ import type { Logger } from '../observe/logger.js';
 import type { Metrics } from '../observe/metrics.js';
 import { safeError, fallbackScrub } from '../observe/scrub.js';
 import { nextCronTime, parseCron } from './cron.js';
-import { needsAct, type Ingress, type PollInput, type StageHandlers } from './stages.js';
+import { needsAct, type ChunkScanResult, type Ingress, type MaintenanceResult, type PollInput, type StageHandlers } from './stages.js';
 
 export interface InlineRunnerOptions {
   handlers: StageHandlers;
@@ -30,13 +34,19 @@ export interface InlineRunnerOptions {
   /** Attempts for `later` failures (like `queue.attempts`). */
   attempts?: number;
   backoffMs?: number;
+  /** Chunks scanned and stored together (one store transaction), like `queue.batchSize`. */
+  batchSize?: number;
+  /** Run `handlers.maintain` this often once started (and once at start); 0 or absent = never. */
+  maintenanceEveryMs?: number;
 }
 
 export interface InlineRunner extends Ingress {
-  /** Arm the schedule timers. */
+  /** Arm the schedule timers (and the maintenance timer). */
   start(): void;
-  /** Run one poll now (coalesced with a run of the same source already in progress). */
+  /** Run one poll now (coalesced with a run of the same source AND the same `since` already in progress). */
   runPoll(input: PollInput): Promise<unknown>;
+  /** Run maintenance now (coalesced with a run in progress); undefined when it failed or there is none. */
+  runMaintenance(): Promise<MaintenanceResult | undefined>;
   /** Resolves when no chunk is pending and no poll is running. */
   drain(): Promise<void>;
   /** Chunks accepted and not yet processed. */
@@ -60,10 +70,13 @@ export function createInlineRunner(opts: InlineRunnerOptions): InlineRunner {
   const maxPending = opts.maxPendingChunks ?? 10_000;
   const attempts = opts.attempts ?? 5;
   const backoffMs = opts.backoffMs ?? 1000;
+  const batchSize = Math.max(1, opts.batchSize ?? 200);
   const known = new Set(opts.sources.map((s) => s.id));
   const queue: Chunk[] = [];
   const timers = new Map<string, NodeJS.Timeout>();
   const polls = new Map<string, Promise<unknown>>();
+  let maintenanceTimer: NodeJS.Timeout | undefined;
+  let maintaining: Promise<MaintenanceResult | undefined> | undefined;
   const closing = new AbortController();
   let pump: Promise<void> | undefined;
   let idleWaiters: Array<() => void> = [];
@@ -95,21 +108,69 @@ export function createInlineRunner(opts: InlineRunnerOptions): InlineRunner {
     }
   }
 
+  /**
+   * Act on what a scan reported. `rerun`: the scan succeeded only after a failed attempt, which may
+   * have stored part of it already (those findings now say `unchanged`), so every touched finding
+   * is acted on — act's claim keys make the repeats harmless, as for a re-run queue job. `done`:
+   * the finding versions already acted on for this batch (one act each, as the queue's job ids give).
+   */
+  async function actOn(results: readonly ChunkScanResult[], rerun: boolean, done = new Set<string>()): Promise<void> {
+    for (const r of results) {
+      metrics?.findings.inc({ severity: r.severity ?? 'unknown', change: r.change });
+      if (!needsAct(r.change) && !(rerun && r.change !== 'suppressed')) continue;
+      const key = `${r.fingerprint}\u0000${r.version}`;
+      if (done.has(key)) continue;
+      done.add(key);
+      const t = performance.now();
+      await withRetries('act', 'act', () => handlers.act({ fingerprint: r.fingerprint, version: r.version }));
+      metrics?.stageSeconds.observe({ stage: 'act' }, (performance.now() - t) / 1000);
+    }
+  }
+
   async function processChunk(chunk: Chunk): Promise<void> {
     const started = performance.now();
-    const results = await withRetries('scan', 'scan', () => handlers.scanChunk(chunk));
+    let tries = 0;
+    const results = await withRetries('scan', 'scan', () => {
+      tries++;
+      return handlers.scanChunk(chunk);
+    });
     metrics?.stageSeconds.observe({ stage: 'scan' }, (performance.now() - started) / 1000);
     if (!results) {
       metrics?.chunksFailed.inc({ source: chunk.source, code: 'DROPPED' });
       return;
     }
     metrics?.chunksScanned.inc({ source: chunk.source });
-    for (const r of results) {
-      metrics?.findings.inc({ severity: r.severity ?? 'unknown', change: r.change });
-      if (!needsAct(r.change)) continue;
-      const t = performance.now();
-      await withRetries('act', 'act', () => handlers.act({ fingerprint: r.fingerprint, version: r.version }));
-      metrics?.stageSeconds.observe({ stage: 'act' }, (performance.now() - t) / 1000);
+    await actOn(results, tries > 1);
+  }
+
+  /** A batch: scanned in memory, stored in one transaction; a poison chunk goes the single-chunk way. */
+  async function processBatch(chunks: Chunk[]): Promise<void> {
+    const scanBatch = handlers.scanBatch?.bind(handlers);
+    if (!scanBatch || chunks.length === 1) {
+      for (const c of chunks) await processChunk(c);
+      return;
+    }
+    const started = performance.now();
+    let tries = 0;
+    const outcomes = await withRetries('scan', 'scan', () => {
+      tries++;
+      return scanBatch(chunks);
+    });
+    metrics?.stageSeconds.observe({ stage: 'scan-batch' }, (performance.now() - started) / 1000);
+    if (!outcomes) {
+      for (const c of chunks) metrics?.chunksFailed.inc({ source: c.source, code: 'DROPPED' });
+      return;
+    }
+    const done = new Set<string>();
+    for (let i = 0; i < chunks.length; i++) {
+      const chunk = chunks[i]!;
+      const o = outcomes[i];
+      // Alone, with the usual retries; dropped (logged, counted) if it fails again.
+      if (!o || o.error) await processChunk(chunk);
+      else {
+        metrics?.chunksScanned.inc({ source: chunk.source });
+        await actOn(o.results, tries > 1, done);
+      }
     }
   }
 
@@ -124,10 +185,7 @@ export function createInlineRunner(opts: InlineRunnerOptions): InlineRunner {
   function ensurePump(): void {
     if (pump) return;
     pump = (async () => {
-      while (queue.length > 0) {
-        const chunk = queue.shift()!;
-        await processChunk(chunk);
-      }
+      while (queue.length > 0) await processBatch(queue.splice(0, batchSize));
     })().finally(() => {
       pump = undefined;
       if (queue.length > 0) ensurePump();
@@ -136,7 +194,10 @@ export function createInlineRunner(opts: InlineRunnerOptions): InlineRunner {
   }
 
   function runPoll(input: PollInput): Promise<unknown> {
-    const running = polls.get(input.sourceId);
+    // The same source with another `since` (a webhook's `file:<id>` fetch during a backfill) is
+    // other work: it runs too. Only identical requests are coalesced.
+    const key = `${input.sourceId}\u0000${input.since ?? ''}`;
+    const running = polls.get(key);
     if (running) return running;
     const ac = new AbortController();
     const onClose = () => ac.abort();
@@ -147,21 +208,41 @@ export function createInlineRunner(opts: InlineRunnerOptions): InlineRunner {
         return await handlers.poll(input, {
           signal: ac.signal,
           // Inline, "durably accepted" means scanned and stored: the cursor then moves past it.
-          submitBatch: async (chunks) => {
-            for (const c of chunks) await processChunk(c);
-          },
+          submitBatch: (chunks) => processBatch(chunks),
         });
       } finally {
         metrics?.stageSeconds.observe({ stage: 'poll' }, (performance.now() - started) / 1000);
         closing.signal.removeEventListener('abort', onClose);
       }
     })();
-    polls.set(input.sourceId, p);
+    polls.set(key, p);
     void p.catch(() => undefined).finally(() => {
-      polls.delete(input.sourceId);
+      polls.delete(key);
       notifyIdle();
     });
     return p;
+  }
+
+  function runMaintenance(): Promise<MaintenanceResult | undefined> {
+    const maintain = handlers.maintain?.bind(handlers);
+    if (!maintain) return Promise.resolve(undefined);
+    maintaining ??= (async () => {
+      const started = performance.now();
+      try {
+        const r = await maintain();
+        metrics?.jobsProcessed.inc({ queue: 'maintenance' });
+        return r;
+      } catch (e) {
+        const err = e instanceof TokenradiusError ? e : wrapError('INTERNAL', 'unexpected error in maintenance', e);
+        metrics?.jobsFailed.inc({ queue: 'maintenance', code: err.code });
+        logger.warn({ err: safeError(err, fallbackScrub) }, 'maintenance failed; the next run tries again');
+        return undefined;
+      } finally {
+        metrics?.stageSeconds.observe({ stage: 'maintenance' }, (performance.now() - started) / 1000);
+        maintaining = undefined;
+      }
+    })();
+    return maintaining;
   }
 
   function arm(source: { id: string; schedule: string }): void {
@@ -201,9 +282,17 @@ export function createInlineRunner(opts: InlineRunnerOptions): InlineRunner {
     },
     start() {
       for (const s of opts.sources) if (s.schedule) arm({ id: s.id, schedule: s.schedule });
-      logger.info({ scheduled: [...timers.keys()] }, 'inline runner started');
+      const every = opts.maintenanceEveryMs ?? 0;
+      if (every > 0 && handlers.maintain && !maintenanceTimer && !closed) {
+        // Once now (a process restarted more often than `every` still purges), then periodically.
+        void runMaintenance();
+        maintenanceTimer = setInterval(() => void runMaintenance(), Math.min(every, MAX_TIMER_MS));
+        maintenanceTimer.unref();
+      }
+      logger.info({ scheduled: [...timers.keys()], maintenanceEveryMs: maintenanceTimer ? every : 0 }, 'inline runner started');
     },
     runPoll,
+    runMaintenance,
     get pending() {
       return queue.length;
     },
@@ -217,9 +306,12 @@ export function createInlineRunner(opts: InlineRunnerOptions): InlineRunner {
       closed = true;
       for (const t of timers.values()) clearTimeout(t);
       timers.clear();
+      if (maintenanceTimer) clearInterval(maintenanceTimer);
+      maintenanceTimer = undefined;
       closing.abort();
       await Promise.allSettled([...polls.values()]);
       if (pump) await pump;
+      if (maintaining) await maintaining;
     },
   };
 }

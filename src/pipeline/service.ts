@@ -72,20 +72,31 @@ export async function startService(loaded: LoadedConfig, opts: ServiceOptions): 
       const { createQueueTransport } = await import('../queue/transport.js');
       // A store outage pauses the queues instead of failing jobs: recovery needs no `jobs retry`.
       const isOutage = async (err: TokenradiusError) => err.code === 'STORE_UNAVAILABLE' && !(await deps.store.ping().then(() => true, () => false));
-      const transport = createQueueTransport({ redisUrl, options: config.queue, sealingKey: deps.sealingKey, logger, metrics, scrub: deps.scrub, isOutage });
+      const transport = createQueueTransport({
+        redisUrl,
+        options: config.queue,
+        sealingKey: deps.sealingKey,
+        logger,
+        metrics,
+        scrub: deps.scrub,
+        isOutage,
+        // Each source's polls go to its own upstream's queue (one upstream's 429 pauses only it).
+        sources: deps.sources.map((s) => ({ id: s.id, type: s.type })),
+      });
       service.transport = transport;
       service.ingress = transport;
       closers.push(() => transport.close());
       metrics.setQueueDepthProvider(() => transport.depth());
       readiness.push({ name: 'redis', check: () => transport.ping() });
-      const workerRoles = opts.roles.filter((r) => r !== 'scheduler');
-      if (workerRoles.length > 0) {
-        const running: RunningWorkers = await transport.startWorkers(workerRoles, deps.handlers);
+      // The scheduler role also runs the maintenance worker (the job its scheduler produces).
+      if (opts.roles.length > 0) {
+        const running: RunningWorkers = await transport.startWorkers([...opts.roles], deps.handlers);
         closers.push(() => running.close());
       }
       if (opts.roles.includes('scheduler')) {
+        const maintenanceEveryMs = config.store.purgeIntervalSeconds * 1000;
         const sync = () =>
-          transport.syncSchedulers(deps.sources.map((s) => ({ id: s.id, schedule: s.schedule }))).catch((e) => {
+          transport.syncSchedulers(deps.sources.map((s) => ({ id: s.id, schedule: s.schedule, type: s.type })), { maintenanceEveryMs }).catch((e) => {
             logger.error({ err: safeError(e, deps.scrub) }, 'could not synchronise job schedulers');
           });
         await sync();
@@ -101,6 +112,8 @@ export async function startService(loaded: LoadedConfig, opts: ServiceOptions): 
         metrics,
         attempts: config.queue.attempts,
         backoffMs: config.queue.backoffMs,
+        batchSize: config.queue.batchSize,
+        maintenanceEveryMs: config.store.purgeIntervalSeconds * 1000,
       });
       service.inline = inline;
       service.ingress = inline;

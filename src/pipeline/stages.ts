@@ -4,6 +4,7 @@
  * `StageHandlers`, built once by `buildDeps`, and both implement `Ingress`, the one door through
  * which webhook routes, the API and `backfill` hand work to the pipeline.
  */
+import type { TokenradiusError } from '../core/errors.js';
 import type { Chunk, UpsertResult } from '../core/types.js';
 
 /** What the scan stage reports per match (never the raw token). */
@@ -34,11 +35,37 @@ export interface PollRunContext {
   submitBatch(chunks: Chunk[]): Promise<void>;
 }
 
+/** One chunk of a scanned batch: its results, or the error that makes it poison. */
+export type BatchChunkOutcome = { results: ChunkScanResult[]; error?: undefined } | { results?: undefined; error: TokenradiusError };
+
+/** What one maintenance run removed (see `StageHandlers.maintain`). */
+export interface MaintenanceResult {
+  sealedTokens: number;
+  deliveries: number;
+  /** Stale pending revocations taken over (see `resumeStaleRevocations`). */
+  resumed?: number;
+}
+
 export interface StageHandlers {
   /** Scan one chunk and store its findings. Throws only when the store fails (retry the chunk). */
   scanChunk(chunk: Chunk): Promise<ChunkScanResult[]>;
+  /**
+   * Scan a batch and store its findings with one store transaction (`upsertMany`). One outcome per
+   * chunk, in order; a chunk that cannot be scanned or stored is an `error` outcome (poison: the
+   * runner isolates or drops it) and the others keep their results. Throws only when the store is
+   * unavailable: retry the whole batch (upserts are idempotent). Runners fall back to `scanChunk`
+   * per chunk when a handler set has no `scanBatch`.
+   */
+  scanBatch?(chunks: Chunk[]): Promise<BatchChunkOutcome[]>;
   act(input: ActInput): Promise<unknown>;
   poll(input: PollInput, ctx: PollRunContext): Promise<unknown>;
+  /**
+   * Periodic housekeeping (`store.purgeExpired`: sealed tokens past their expiry or retention,
+   * expired webhook delivery ids; then revocations left pending by a dead act worker). Run by the
+   * scheduler role's maintenance job, or by the inline runner's timer. Idempotent; throws when the
+   * store fails (the next run tries again).
+   */
+  maintain?(): Promise<MaintenanceResult>;
 }
 
 /**

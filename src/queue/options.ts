@@ -22,7 +22,7 @@ export const QueueOptionsSchema = z
       .max(64)
       .regex(/^[A-Za-z0-9_{}-]+$/, 'letters, digits, _ - { } only')
       .default('tokenradius'),
-    /** Jobs processed at once per worker process, per role. */
+    /** Jobs processed at once per worker process, per role (`poll`: per poll queue). */
     concurrency: z
       .object({
         poll: z.number().int().min(1).max(64).default(2),
@@ -51,7 +51,11 @@ export const QueueOptionsSchema = z
     maxStalledCount: z.number().int().min(0).max(20).default(2),
     /** Producer (API, poll) timeout for one Redis command: fail fast rather than hang a webhook. */
     producerTimeoutMs: z.number().int().min(100).max(60_000).default(5000),
-    /** Rate limits per queue name (`poll`, `scan`, `act`, or a queue a plugin adds). */
+    /**
+     * Rate limits per queue name: `poll-slack`, `poll-jira`, `poll-github`, `poll-local`, `scan`,
+     * `act` (or a queue a plugin adds). `poll` applies to every poll queue without a limiter of its
+     * own. Each poll queue is limited (and paused by an upstream's 429) on its own.
+     */
     limiters: z.record(z.string().regex(/^[a-z0-9-]+$/), LimiterSchema).default({}),
   })
   .strict()

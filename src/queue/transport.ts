@@ -1,11 +1,15 @@
 /**
- * The BullMQ transport: queues `poll`, `scan`, `act` and their workers, running the same stage
- * functions as the inline runner (`StageHandlers`). Only `src/queue/` imports bullmq.
+ * The BullMQ transport: the poll queues (one per upstream, see `names.ts`), `scan`, `act`,
+ * `maintenance` and their workers, running the same stage functions as the inline runner
+ * (`StageHandlers`). Only `src/queue/` imports bullmq.
  *
  * Guarantees (each covered by an integration test):
  * - scan payloads are sealed before they reach Redis; completed jobs are removed, failed jobs are
  *   kept (bounded by `queue.keepFailed` / `keepFailedDays`);
- * - a chunk that throws inside a batch is split into its own job, the rest of the batch completes;
+ * - a scan job scans its whole batch in memory and stores it with one store transaction
+ *   (`StageHandlers.scanBatch`), then enqueues its act jobs with one `addBulk`;
+ * - a chunk that fails inside a batch is split into its own job, the rest of the batch completes;
+ * - a rate-limited upstream pauses only its own poll queue;
  * - a batch re-run after a crash (stalled job) re-enqueues `act` for every finding it touches, and
  *   `act` is idempotent (claim keys), so a SIGKILL loses no alert and sends none twice;
  * - producers on request paths fail fast with QUEUE_UNAVAILABLE; workers ride out Redis restarts.
@@ -19,7 +23,20 @@ import type { Logger } from '../observe/logger.js';
 import type { Metrics, QueueDepthSample } from '../observe/metrics.js';
 import { createScrubber, safeError, type Scrubber } from '../observe/scrub.js';
 import type { QueueOptions } from './options.js';
-import { QUEUE_NAMES, actJobId, pollJobId, pollSchedulerId, scanJobId, type QueueName } from './names.js';
+import {
+  MAINTENANCE_SCHEDULER_ID,
+  POLL_QUEUES,
+  QUEUE_NAMES,
+  actJobId,
+  isPollQueue,
+  pollJobId,
+  pollQueueForType,
+  pollSchedulerId,
+  queuesMatching,
+  scanJobId,
+  type PollQueueName,
+  type QueueName,
+} from './names.js';
 import {
   ActJobDataSchema,
   PollJobDataSchema,
@@ -32,7 +49,7 @@ import {
 } from './payloads.js';
 import { adaptProcessor, toTokenradiusError } from './adapter.js';
 import { createRedisConnection, withTimeout } from './connection.js';
-import { needsAct, toBatches, type Ingress, type StageHandlers } from '../pipeline/stages.js';
+import { needsAct, toBatches, type BatchChunkOutcome, type Ingress, type StageHandlers } from '../pipeline/stages.js';
 
 export type { ChunkScanResult, Ingress, StageHandlers, PollRunContext } from '../pipeline/stages.js';
 
@@ -42,6 +59,8 @@ export const WORKER_ROLES: readonly WorkerRole[] = ['poll', 'scan', 'act', 'sche
 export interface ScheduledSource {
   id: string;
   schedule?: string | undefined;
+  /** Source type (`slack`, `jira`, …): picks its poll queue. Falls back to `QueueTransportOptions.sources`. */
+  type?: string | undefined;
 }
 
 export interface QueueTransportOptions {
@@ -54,6 +73,11 @@ export interface QueueTransportOptions {
   scrub?: Scrubber;
   /** See `AdapterContext.isOutage`: a failed job waits out an outage without using an attempt. */
   isOutage?: (err: TokenradiusError) => Promise<boolean>;
+  /**
+   * The configured sources (id and type), so that `requestPoll` puts a source's work on its own
+   * upstream's poll queue. A source id not listed here goes to the generic `poll` queue.
+   */
+  sources?: ReadonlyArray<{ id: string; type: string }>;
 }
 
 export interface FailedJobInfo {
@@ -74,17 +98,41 @@ export interface RunningWorkers {
   close(): Promise<void>;
 }
 
+export interface SchedulerInfo {
+  id: string;
+  queue: QueueName;
+  pattern?: string;
+  /** Interval in ms (the maintenance scheduler). */
+  every?: number;
+  next?: number;
+}
+
 export interface QueueTransport extends Ingress {
   readonly options: QueueOptions;
   enqueueScanBatch(chunks: Chunk[], opts?: { isolated?: boolean }): Promise<string>;
   enqueueAct(inputs: ActJobData[]): Promise<void>;
-  /** Start workers for the given roles in this process. */
+  /** The poll queue a source's jobs go to (`poll` for a source this transport does not know). */
+  pollQueueOf(sourceId: string): PollQueueName;
+  /**
+   * Start workers for the given roles in this process: `poll` consumes every poll queue, `scan`,
+   * `act` their queue, `scheduler` the maintenance queue (concurrency 1).
+   */
   startWorkers(roles: WorkerRole[], handlers: StageHandlers): Promise<RunningWorkers>;
-  /** Upsert one job scheduler per scheduled source; remove those of sources no longer configured. */
-  syncSchedulers(sources: ScheduledSource[]): Promise<{ upserted: string[]; removed: string[] }>;
-  listSchedulers(): Promise<Array<{ id: string; pattern?: string; next?: number }>>;
+  /**
+   * Make the job schedulers exactly: one per scheduled source (on its poll queue), plus the
+   * maintenance scheduler (every `maintenanceEveryMs`) when that is > 0. Everything else is removed
+   * (sources no longer configured, a source's scheduler left on another poll queue, the maintenance
+   * scheduler when not asked for). Idempotent: a second deploy with the same config changes nothing.
+   */
+  syncSchedulers(sources: ScheduledSource[], opts?: { maintenanceEveryMs?: number }): Promise<{ upserted: string[]; removed: string[] }>;
+  /** The sources' job schedulers (with `includeMaintenance`, the maintenance scheduler too). */
+  listSchedulers(opts?: { includeMaintenance?: boolean }): Promise<SchedulerInfo[]>;
+  /** Failed jobs, newest first per queue; `queue: 'poll'` lists every poll queue. */
   listFailed(queue?: QueueName, limit?: number): Promise<FailedJobInfo[]>;
-  /** Retry one failed job by id (searching every queue unless `queue` is given), or all failed jobs. */
+  /**
+   * Retry one failed job by id (searching every queue unless `queue` is given; `poll` = every poll
+   * queue), or all failed jobs.
+   */
   retryFailed(target: { id: string } | { all: true }, queue?: QueueName): Promise<number>;
   depth(): Promise<QueueDepthSample[]>;
   ping(): Promise<void>;
@@ -95,6 +143,10 @@ export interface QueueTransport extends Ingress {
 function isInfraError(code: string): boolean {
   return code === 'STORE_UNAVAILABLE' || code === 'QUEUE_UNAVAILABLE' || code === 'STORE_READ_ONLY';
 }
+
+/** Bounds of one `addBulk` of scan jobs (one Redis MULTI). */
+const ADD_BULK_JOBS = 32;
+const ADD_BULK_BYTES = 16 * 1024 * 1024;
 
 export function createQueueTransport(opts: QueueTransportOptions): QueueTransport {
   const { options, logger, metrics } = opts;
@@ -133,12 +185,40 @@ export function createQueueTransport(opts: QueueTransportOptions): QueueTranspor
     return queueFor(name, workerConn, workerQueues);
   };
 
+  const sourceTypes = new Map((opts.sources ?? []).map((s) => [s.id, s.type]));
+  const pollQueueOf = (sourceId: string): PollQueueName => pollQueueForType(sourceTypes.get(sourceId));
+
+  function scanJob(chunks: Chunk[], isolated: boolean): { name: string; data: ScanJobData; opts: JobsOptions } {
+    return { name: 'scan', data: sealScanBatch(sealingKeyOf(), chunks, { isolated }), opts: { jobId: scanJobId(chunks.map((c) => c.id)) } };
+  }
+
   async function addScanBatch(q: Queue, chunks: Chunk[], isolated: boolean, guard: boolean): Promise<string> {
-    const jobId = scanJobId(chunks.map((c) => c.id));
-    const data = sealScanBatch(sealingKeyOf(), chunks, { isolated });
-    const p = q.add('scan', data, { jobId });
+    const job = scanJob(chunks, isolated);
+    const p = q.add(job.name, job.data, job.opts);
     await (guard ? withTimeout(p, timeoutMs, 'enqueue scan batch') : p);
-    return jobId;
+    return job.opts.jobId!;
+  }
+
+  /**
+   * Several scan jobs in one Redis round trip (`addBulk` is one MULTI). Bounded so that one call
+   * never builds a huge transaction: at most ADD_BULK_JOBS jobs / ADD_BULK_BYTES of payload each.
+   */
+  async function addScanJobs(q: Queue, jobs: Array<ReturnType<typeof scanJob>>, guard: boolean): Promise<void> {
+    let group: typeof jobs = [];
+    let bytes = 0;
+    const flush = async () => {
+      if (group.length === 0) return;
+      const p: Promise<unknown> = group.length === 1 ? q.add(group[0]!.name, group[0]!.data, group[0]!.opts) : q.addBulk(group);
+      group = [];
+      bytes = 0;
+      await (guard ? withTimeout(p, timeoutMs, 'enqueue scan batches') : p);
+    };
+    for (const j of jobs) {
+      if (group.length >= ADD_BULK_JOBS || (group.length > 0 && bytes + j.data.sealed.length > ADD_BULK_BYTES)) await flush();
+      group.push(j);
+      bytes += j.data.sealed.length;
+    }
+    await flush();
   }
 
   async function addActs(q: Queue, inputs: ActJobData[], guard: boolean): Promise<void> {
@@ -148,7 +228,7 @@ export function createQueueTransport(opts: QueueTransportOptions): QueueTranspor
   }
 
   async function submitBatches(q: Queue, chunks: Chunk[], guard: boolean): Promise<void> {
-    for (const batch of toBatches(chunks, options.batchSize, options.batchMaxBytes)) await addScanBatch(q, batch, false, guard);
+    await addScanJobs(q, toBatches(chunks, options.batchSize, options.batchMaxBytes).map((b) => scanJob(b, false)), guard);
   }
 
   function onJobError(queue: QueueName) {
@@ -161,43 +241,64 @@ export function createQueueTransport(opts: QueueTransportOptions): QueueTranspor
   // ------------------------------------------------------------------------------------------
   // Processors
 
+  /** Handlers without `scanBatch` (tests, plugins): chunk by chunk, same outcome shape. */
+  async function scanEach(handlers: StageHandlers, chunks: Chunk[]): Promise<BatchChunkOutcome[]> {
+    const out: BatchChunkOutcome[] = [];
+    for (const chunk of chunks) {
+      try {
+        out.push({ results: await handlers.scanChunk(chunk) });
+      } catch (e) {
+        const err = toTokenradiusError(e);
+        if (isInfraError(err.code)) throw err;
+        out.push({ error: err });
+      }
+    }
+    return out;
+  }
+
   function scanProcessor(handlers: StageHandlers) {
     const actQueue = workerQueue('act');
     const scanQueue = workerQueue('scan');
     return async (job: Job<ScanJobData>): Promise<{ chunks: number; matches: number; isolated: number }> => {
+      const started = performance.now();
       const { meta, chunks } = openScanBatch(sealingKeyOf(), job.data);
       // A re-run (stall after a crash, retry) cannot know which act jobs the earlier run enqueued:
       // enqueue act for every finding touched; act's claim keys make the repeats harmless.
       const rerun = (job.attemptsStarted ?? 0) > 1 || job.attemptsMade > 0;
+      // Scan every chunk in memory, store the batch in one transaction. Throws when the store is
+      // down: the whole batch is retried (idempotent upserts).
+      const outcomes = handlers.scanBatch ? await handlers.scanBatch(chunks) : await scanEach(handlers, chunks);
       const acts = new Map<string, ActJobData>();
+      const poison: Chunk[] = [];
+      const scannedBySource = new Map<string, number>();
       let matches = 0;
-      let isolated = 0;
-      for (const chunk of chunks) {
-        const started = performance.now();
-        try {
-          const results = await handlers.scanChunk(chunk);
-          matches += results.length;
-          for (const r of results) {
-            metrics.findings.inc({ severity: r.severity ?? 'unknown', change: r.change });
-            const worth = needsAct(r.change) || (rerun && r.change !== 'suppressed');
-            if (worth) acts.set(actJobId(r.fingerprint, r.version), { fingerprint: r.fingerprint, version: r.version });
-          }
-          metrics.chunksScanned.inc({ source: chunk.source });
-        } catch (e) {
-          const err = toTokenradiusError(e);
-          if (chunks.length === 1 || isInfraError(err.code)) throw err;
+      for (let i = 0; i < chunks.length; i++) {
+        const chunk = chunks[i]!;
+        const o = outcomes[i];
+        if (!o) throw new TokenradiusError('INTERNAL', 'the scan stage returned fewer outcomes than chunks');
+        if (o.error) {
+          if (chunks.length === 1 || isInfraError(o.error.code)) throw o.error;
           // Poison chunk: give it a job of its own (kept as failed if it keeps failing) and go on.
-          metrics.chunksFailed.inc({ source: chunk.source, code: err.code });
-          logger.warn({ queue: 'scan', jobId: job.id, chunkId: scrub(chunk.id), source: chunk.source, err: safeError(err, scrub) }, 'chunk failed; isolated into its own job');
-          await addScanBatch(scanQueue, [chunk], true, false);
-          isolated++;
-        } finally {
-          metrics.stageSeconds.observe({ stage: 'scan' }, (performance.now() - started) / 1000);
+          metrics.chunksFailed.inc({ source: chunk.source, code: o.error.code });
+          logger.warn({ queue: 'scan', jobId: job.id, chunkId: scrub(chunk.id), source: chunk.source, err: safeError(o.error, scrub) }, 'chunk failed; isolated into its own job');
+          poison.push(chunk);
+          continue;
+        }
+        scannedBySource.set(chunk.source, (scannedBySource.get(chunk.source) ?? 0) + 1);
+        matches += o.results.length;
+        for (const r of o.results) {
+          metrics.findings.inc({ severity: r.severity ?? 'unknown', change: r.change });
+          const worth = needsAct(r.change) || (rerun && r.change !== 'suppressed');
+          if (worth) acts.set(actJobId(r.fingerprint, r.version), { fingerprint: r.fingerprint, version: r.version });
         }
       }
+      if (poison.length > 0) await addScanJobs(scanQueue, poison.map((c) => scanJob([c], true)), false);
       await addActs(actQueue, [...acts.values()], false);
+      // Counted once per batch and source (a labelled counter per chunk cost more than detection).
+      for (const [source, n] of scannedBySource) metrics.chunksScanned.inc({ source }, n);
+      metrics.stageSeconds.observe({ stage: 'scan-batch' }, (performance.now() - started) / 1000);
       if (meta.enqueuedAt) metrics.stageSeconds.observe({ stage: 'enqueue-to-stored' }, Math.max(0, Date.now() - meta.enqueuedAt) / 1000);
-      return { chunks: chunks.length, matches, isolated };
+      return { chunks: chunks.length, matches, isolated: poison.length };
     };
   }
 
@@ -209,6 +310,17 @@ export function createQueueTransport(opts: QueueTransportOptions): QueueTranspor
         return await handlers.act(input);
       } finally {
         metrics.stageSeconds.observe({ stage: 'act' }, (performance.now() - started) / 1000);
+      }
+    };
+  }
+
+  function maintenanceProcessor(handlers: StageHandlers) {
+    return async (): Promise<unknown> => {
+      const started = performance.now();
+      try {
+        return handlers.maintain ? await handlers.maintain() : { skipped: true };
+      } finally {
+        metrics.stageSeconds.observe({ stage: 'maintenance' }, (performance.now() - started) / 1000);
       }
     };
   }
@@ -245,11 +357,12 @@ export function createQueueTransport(opts: QueueTransportOptions): QueueTranspor
     enqueueScanBatch: (chunks, o) => addScanBatch(apiQueue('scan'), chunks, o?.isolated ?? false, true),
     enqueueAct: (inputs) => addActs(apiQueue('act'), inputs, true),
     submitChunks: (chunks) => submitBatches(apiQueue('scan'), chunks, true),
+    pollQueueOf,
 
     async requestPoll(sourceId, o = {}) {
       const jobId = pollJobId(sourceId, `${o.reason ?? 'manual'}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`);
       const data: PollJobData = { sourceId, reason: o.reason ?? 'manual', ...(o.since ? { since: o.since } : {}) };
-      await withTimeout(apiQueue('poll').add('poll', data, { jobId }), timeoutMs, 'enqueue poll');
+      await withTimeout(apiQueue(pollQueueOf(sourceId)).add('poll', data, { jobId }), timeoutMs, 'enqueue poll');
       return jobId;
     },
 
@@ -257,7 +370,7 @@ export function createQueueTransport(opts: QueueTransportOptions): QueueTranspor
       const started: Worker[] = [];
       const conn = (workerConn ??= createRedisConnection(opts.redisUrl, 'worker', { timeoutMs, name: 'tokenradius-worker' }));
       const make = <D>(name: QueueName, fn: (job: Job<D>) => Promise<unknown>, concurrency: number) => {
-        const limiter = options.limiters[name];
+        const limiter = options.limiters[name] ?? (isPollQueue(name) ? options.limiters.poll : undefined);
         const w = new Worker(name, adaptProcessor(fn, {
             queue: workerQueue(name),
             scrub,
@@ -285,7 +398,9 @@ export function createQueueTransport(opts: QueueTransportOptions): QueueTranspor
       };
       if (roles.includes('scan')) make<ScanJobData>('scan', scanProcessor(handlers), options.concurrency.scan);
       if (roles.includes('act')) make<ActJobData>('act', actProcessor(handlers), options.concurrency.act);
-      if (roles.includes('poll')) make<PollJobData>('poll', pollProcessor(handlers), options.concurrency.poll);
+      // One worker per poll queue: a 429 pauses (rateLimit) only the queue of that upstream.
+      if (roles.includes('poll')) for (const q of POLL_QUEUES) make<PollJobData>(q, pollProcessor(handlers), options.concurrency.poll);
+      if (roles.includes('scheduler')) make('maintenance', maintenanceProcessor(handlers), 1);
       await Promise.all(started.map((w) => w.waitUntilReady()));
       logger.info({ roles, prefix: options.prefix }, 'workers started');
       return {
@@ -302,37 +417,61 @@ export function createQueueTransport(opts: QueueTransportOptions): QueueTranspor
       };
     },
 
-    async syncSchedulers(sources) {
-      const q = workerQueue('poll');
+    async syncSchedulers(sources, o = {}) {
       const upserted: string[] = [];
       const wanted = new Set<string>();
+      const key = (queue: QueueName, id: string) => `${queue}\u0000${id}`;
       for (const s of sources) {
         if (!s.schedule) continue;
+        const queue = s.type ? pollQueueForType(s.type) : pollQueueOf(s.id);
         const id = pollSchedulerId(s.id);
-        wanted.add(id);
-        await q.upsertJobScheduler(id, { pattern: s.schedule, tz: 'UTC' }, { name: 'poll', data: { sourceId: s.id, reason: 'schedule' } satisfies PollJobData });
+        wanted.add(key(queue, id));
+        await workerQueue(queue).upsertJobScheduler(id, { pattern: s.schedule, tz: 'UTC' }, { name: 'poll', data: { sourceId: s.id, reason: 'schedule' } satisfies PollJobData });
         upserted.push(id);
       }
+      const every = o.maintenanceEveryMs ?? 0;
+      if (every > 0) {
+        await workerQueue('maintenance').upsertJobScheduler(MAINTENANCE_SCHEDULER_ID, { every }, { name: 'maintenance', data: {}, opts: { removeOnComplete: true, removeOnFail: { count: 100 } } });
+        wanted.add(key('maintenance', MAINTENANCE_SCHEDULER_ID));
+        upserted.push(MAINTENANCE_SCHEDULER_ID);
+      }
       const removed: string[] = [];
-      for (const existing of await q.getJobSchedulers(0, -1)) {
-        const id = existing.key ?? existing.id;
-        if (typeof id === 'string' && !wanted.has(id)) {
-          await q.removeJobScheduler(id);
-          removed.push(id);
+      // Also sweeps schedulers left on another poll queue (a source whose type changed, or the
+      // single `poll` queue of earlier versions).
+      for (const queue of [...POLL_QUEUES, 'maintenance'] as const) {
+        const q = workerQueue(queue);
+        for (const existing of await q.getJobSchedulers(0, -1)) {
+          const id = existing.key ?? existing.id;
+          if (typeof id === 'string' && !wanted.has(key(queue, id))) {
+            await q.removeJobScheduler(id);
+            removed.push(id);
+          }
         }
       }
       logger.info({ upserted, removed }, 'job schedulers synchronised');
       return { upserted, removed };
     },
 
-    async listSchedulers() {
-      const list = await workerQueue('poll').getJobSchedulers(0, -1);
-      return list.map((s) => ({ id: String(s.key ?? s.id), ...(s.pattern ? { pattern: s.pattern } : {}), ...(s.next ? { next: s.next } : {}) }));
+    async listSchedulers(o = {}) {
+      const out: SchedulerInfo[] = [];
+      const queues: readonly QueueName[] = o.includeMaintenance ? [...POLL_QUEUES, 'maintenance'] : POLL_QUEUES;
+      for (const queue of queues) {
+        for (const s of await workerQueue(queue).getJobSchedulers(0, -1)) {
+          out.push({
+            id: String(s.key ?? s.id),
+            queue,
+            ...(s.pattern ? { pattern: s.pattern } : {}),
+            ...(s.every ? { every: Number(s.every) } : {}),
+            ...(s.next ? { next: s.next } : {}),
+          });
+        }
+      }
+      return out;
     },
 
     async listFailed(queue, limit = 100) {
       const out: FailedJobInfo[] = [];
-      for (const name of queue ? [queue] : QUEUE_NAMES) {
+      for (const name of queuesMatching(queue)) {
         const jobs = await withTimeout(apiQueue(name).getFailed(0, Math.max(0, limit - 1)), timeoutMs, 'list failed jobs');
         for (const j of jobs) {
           if (!j) continue;
@@ -353,7 +492,7 @@ export function createQueueTransport(opts: QueueTransportOptions): QueueTranspor
 
     async retryFailed(target, queue) {
       let n = 0;
-      for (const name of queue ? [queue] : QUEUE_NAMES) {
+      for (const name of queuesMatching(queue)) {
         const q = apiQueue(name);
         if ('all' in target) {
           const count = await withTimeout(q.getFailedCount(), timeoutMs, 'count failed jobs');
@@ -375,11 +514,17 @@ export function createQueueTransport(opts: QueueTransportOptions): QueueTranspor
     },
 
     async depth() {
+      // Every queue at once: the commands share one connection and one round trip's wait. The
+      // maintenance scheduler always holds its next run as a delayed job: that is not backlog, so
+      // its delayed count is left out (a due run shows as waiting, a failed one as failed).
+      const states = (name: QueueName) => (name === 'maintenance' ? (['waiting', 'active', 'failed'] as const) : (['waiting', 'active', 'delayed', 'failed', 'prioritized'] as const));
+      const all = await withTimeout(
+        Promise.all(QUEUE_NAMES.map(async (name) => ({ name, counts: await apiQueue(name).getJobCounts(...states(name)) }))),
+        timeoutMs,
+        'queue depth',
+      );
       const out: QueueDepthSample[] = [];
-      for (const name of QUEUE_NAMES) {
-        const counts = await withTimeout(apiQueue(name).getJobCounts('waiting', 'active', 'delayed', 'failed', 'prioritized'), timeoutMs, 'queue depth');
-        for (const [state, count] of Object.entries(counts)) out.push({ queue: name, state, count });
-      }
+      for (const { name, counts } of all) for (const [state, count] of Object.entries(counts)) out.push({ queue: name, state, count });
       return out;
     },
 
@@ -410,5 +555,6 @@ function summarise(queue: QueueName, data: unknown): Record<string, unknown> {
   const d = data as Record<string, unknown>;
   if (queue === 'scan') return { source: d.source, chunks: d.count, ...(d.isolated ? { isolated: true } : {}) };
   if (queue === 'act') return { fingerprint: d.fingerprint, version: d.version };
+  if (queue === 'maintenance') return {};
   return { sourceId: d.sourceId, reason: d.reason };
 }

@@ -57,6 +57,21 @@ function plant(messages: number, tokens: number): { chunks: Chunk[]; tokens: str
   return { chunks, tokens: toks };
 }
 
+/** A JWT that expires 8 s from now. */
+function shortLivedToken(): string {
+  return fakeSignedJwt({ iss: 'https://idp.example.test/', sub: `short-${randomBytes(4).toString('hex')}`, exp: Math.floor(Date.now() / 1000) + 8 });
+}
+
+function shortLivedChunk(token: string): Chunk {
+  return {
+    id: `slack-C0SHORT-${fingerprint(token).slice(7, 19)}`,
+    source: 'slack-test',
+    text: `temporary token ${token} for the demo`,
+    locator: { kind: 'slack', channel: 'C0SHORT', ts: '1700000100.000001', path: 'C0SHORT', line: 1, column: 1 },
+    exposure: { visibility: 'private', audience: 3 },
+  };
+}
+
 async function until(cond: () => Promise<boolean>, ms = 60_000): Promise<void> {
   const end = Date.now() + ms;
   while (Date.now() < end) {
@@ -104,7 +119,8 @@ describe.skipIf(svc.skip)('service pipeline on BullMQ + PostgreSQL', () => {
       {
         dataDir,
         queue: { prefix, batchSize: 25, backoffMs: 100 },
-        store: { schema },
+        // Maintenance every 10 s (the minimum): the short-lived token's sealed copy must go.
+        store: { schema, purgeIntervalSeconds: 10 },
         sources: [{ id: 'share-files', type: 'files', path: folder }],
       },
       env,
@@ -115,6 +131,12 @@ describe.skipIf(svc.skip)('service pipeline on BullMQ + PostgreSQL', () => {
 
     const { chunks, tokens } = plant(300, 40);
     const fps = tokens.map(fingerprint);
+    // A token that expires a few seconds from now: kept sealed until its expiry, then purged by the
+    // scheduler role's maintenance job while the service runs.
+    const shortLived = shortLivedToken();
+    await service.ingress!.submitChunks([shortLivedChunk(shortLived)]);
+    await until(async () => (await store.getFinding(fingerprint(shortLived))) !== null);
+    expect(await store.getSealedToken(fingerprint(shortLived))).not.toBeNull();
     await service.ingress!.submitChunks(chunks);
     await service.ingress!.requestPoll('share-files');
 
@@ -124,7 +146,10 @@ describe.skipIf(svc.skip)('service pipeline on BullMQ + PostgreSQL', () => {
     await foreign.close();
 
     await until(() => allStored(store, [...fps, fingerprint(fileToken)]));
+    // Drained (the maintenance scheduler's next run is not backlog: depth leaves it out).
     await until(async () => (await service!.transport!.depth()).filter((d) => d.state !== 'failed').every((d) => d.count === 0));
+    expect(await service.transport!.listSchedulers({ includeMaintenance: true })).toContainEqual(expect.objectContaining({ id: 'maintenance-purge', queue: 'maintenance', every: 10_000 }));
+    await until(async () => (await store.getSealedToken(fingerprint(shortLived))) === null, 60_000);
 
     // Each token: one finding, two occurrences (two messages), one act (audit line: no sinks configured).
     for (const fp of fps) {
@@ -149,7 +174,7 @@ describe.skipIf(svc.skip)('service pipeline on BullMQ + PostgreSQL', () => {
     expect(metrics).toContain('tokenradius_backfill_chunks_total{source="share-files"} 1');
 
     // No planted token anywhere: Redis (every key under the prefix), the database, the logs.
-    const all = [...tokens, fileToken];
+    const all = [...tokens, fileToken, shortLived];
     expect(findLeaks(await dumpRedis(REDIS_URL, `${prefix}:*`), all)).toEqual([]);
     expect(findLeaks(await dumpStore(store), all)).toEqual([]);
     expect(logs.lines.length).toBeGreaterThan(0);
@@ -162,15 +187,22 @@ describe.skipIf(svc.skip)('service pipeline on BullMQ + PostgreSQL', () => {
 describe('service pipeline inline on embedded PGlite (no Redis, no PostgreSQL)', () => {
   it('runs the same scenario through the inline runner and leaks nothing', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'tr-inline-'));
-    const loaded = resolveConfig({ dataDir, queue: { batchSize: 25 } }, {});
+    const loaded = resolveConfig({ dataDir, queue: { batchSize: 25 }, store: { purgeIntervalSeconds: 10 } }, {});
     const logs = logSink();
     const service = await startService(loaded, { http: true, port: 0, roles: ALL_ROLES, deps: { logger: logs.logger, metrics: createMetrics() } });
     try {
       expect(service.mode).toBe('inline');
       const { chunks, tokens } = plant(120, 15);
+      const store = service.deps.store;
+      // Sealed while it can still be revoked; gone after its expiry, by the inline maintenance timer.
+      const shortLived = shortLivedToken();
+      await service.ingress!.submitChunks([shortLivedChunk(shortLived)]);
+      await service.inline!.drain();
+      expect(await store.getSealedToken(fingerprint(shortLived))).not.toBeNull();
       await service.ingress!.submitChunks(chunks);
       await service.inline!.drain();
-      const store = service.deps.store;
+      await until(async () => (await store.getSealedToken(fingerprint(shortLived))) === null, 60_000);
+      expect(await store.getFinding(fingerprint(shortLived))).not.toBeNull();
       for (const t of tokens) {
         const f = await store.getFinding(fingerprint(t));
         expect(f?.occurrences).toHaveLength(2);
@@ -178,8 +210,8 @@ describe('service pipeline inline on embedded PGlite (no Redis, no PostgreSQL)',
       }
       const ready = await fetch(`${service.url}/readyz`);
       expect(await ready.json()).toEqual({ status: 'ready', checks: { store: 'ok' } });
-      expect(findLeaks(await dumpStore(store), tokens)).toEqual([]);
-      expect(findLeaks(logs.lines.join(''), tokens)).toEqual([]);
+      expect(findLeaks(await dumpStore(store), [...tokens, shortLived])).toEqual([]);
+      expect(findLeaks(logs.lines.join(''), [...tokens, shortLived])).toEqual([]);
       // A generated sealing key in the data directory, readable by its owner only.
       expect(service.deps.sealing.origin).toBe('generated');
     } finally {

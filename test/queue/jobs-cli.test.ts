@@ -76,4 +76,52 @@ describe.skipIf(svc.skip || !existsSync(CLI))('tokenradius jobs', () => {
       await t.close();
     }
   }, 120_000);
+
+  it('`--queue poll` covers every poll queue (one per upstream); `jobs schedulers` names each queue', async () => {
+    const pollPrefix = testId('trjobsp');
+    const dir = mkdtempSync(join(tmpdir(), 'tr-jobs-'));
+    const cfg = join(dir, 'c.json');
+    writeFileSync(cfg, JSON.stringify({ queue: { prefix: pollPrefix } }));
+    const env = { ...process.env, REDIS_URL, TOKENRADIUS_CONFIG: '' };
+    const t = createQueueTransport({
+      redisUrl: REDIS_URL,
+      options: QueueOptionsSchema.parse({ prefix: pollPrefix, attempts: 1 }),
+      sealingKey: SealingKey.generate(),
+      logger: silentLogger(),
+      metrics: createMetrics({ defaultMetrics: false }),
+      sources: [{ id: 'slack-x', type: 'slack' }],
+    });
+    try {
+      const w = await t.startWorkers(['poll'], {
+        scanChunk: async () => [],
+        act: async () => undefined,
+        poll: async () => {
+          throw new TokenradiusError('UPSTREAM_AUTH_FAILED', 'token rejected');
+        },
+      });
+      await t.requestPoll('slack-x');
+      for (let i = 0; i < 200 && (await t.listFailed()).length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+      await w.close();
+
+      const json = JSON.parse((await run(process.execPath, [CLI, 'jobs', 'failed', '--format', 'json', '--queue', 'poll', '--config', cfg], { env })).stdout) as { failed: Array<{ queue: string; summary: Record<string, unknown> }> };
+      expect(json.failed).toEqual([expect.objectContaining({ queue: 'poll-slack', summary: { sourceId: 'slack-x', reason: 'manual' } })]);
+      const table = (await run(process.execPath, [CLI, 'jobs', 'failed', '--config', cfg], { env })).stdout.split('\n');
+      // The QUEUE column fits the longest queue name: the job id starts at the header's JOB ID.
+      expect(table[1]!.indexOf('poll-', 0)).toBe(0);
+      expect(table[1]!.slice(table[0]!.indexOf('JOB ID'))).toMatch(/^poll-slack-x-/);
+      expect((await run(process.execPath, [CLI, 'jobs', 'failed', '--queue', 'scan', '--config', cfg], { env })).stdout).toBe('no failed jobs\n');
+      expect((await run(process.execPath, [CLI, 'jobs', 'retry', '--all', '--queue', 'poll', '--config', cfg], { env })).stdout).toBe('retried 1 job\n');
+
+      await t.syncSchedulers([{ id: 'slack-x', schedule: '0 * * * *', type: 'slack' }], { maintenanceEveryMs: 3_600_000 });
+      const lines = (await run(process.execPath, [CLI, 'jobs', 'schedulers', '--config', cfg], { env })).stdout.trim().split('\n').map((l) => l.split('\t').slice(0, 3));
+      expect(lines.sort()).toEqual([
+        ['maintenance-purge', 'maintenance', 'every 3600s'],
+        ['poll-slack-x', 'poll-slack', '0 * * * *'],
+      ]);
+    } finally {
+      await t.syncSchedulers([]);
+      await t.close();
+      await deletePrefix(REDIS_URL, pollPrefix);
+    }
+  }, 120_000);
 });

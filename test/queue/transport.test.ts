@@ -4,6 +4,8 @@
  * retry, job schedulers.
  */
 import { randomBytes } from 'node:crypto';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { requireServices, REDIS_URL, testId } from '../support/services.js';
 import { deletePrefix, dumpRedis } from '../support/redis-process.js';
@@ -43,10 +45,10 @@ describe.skipIf(svc.skip)('BullMQ transport', () => {
     await deletePrefix(REDIS_URL, prefix);
   });
 
-  function make(extra: Record<string, unknown> = {}) {
+  function make(extra: Record<string, unknown> = {}, sources?: Array<{ id: string; type: string }>) {
     prefix = testId('trq');
     const options = QueueOptionsSchema.parse({ prefix, attempts: 3, backoffMs: 50, batchSize: 4, ...extra });
-    transport = createQueueTransport({ redisUrl: REDIS_URL, options, sealingKey: key, logger: silentLogger(), metrics: createMetrics({ defaultMetrics: false }) });
+    transport = createQueueTransport({ redisUrl: REDIS_URL, options, sealingKey: key, logger: silentLogger(), metrics: createMetrics({ defaultMetrics: false }), ...(sources ? { sources } : {}) });
     return transport;
   }
 
@@ -192,6 +194,184 @@ describe.skipIf(svc.skip)('BullMQ transport', () => {
     const list = await t.listSchedulers();
     expect(list).toHaveLength(1);
     expect(list[0]).toMatchObject({ id: 'poll-repo-a', pattern: '*/10 * * * *' });
+  });
+
+  it("scans a job's whole batch with scanBatch (one store write per job), isolating the chunks it reports as poison", async () => {
+    const t = make({ batchSize: 5 });
+    const calls: string[][] = [];
+    const { h, acted } = handlers({
+      async scanChunk(c) {
+        // Only the isolated poison job comes here (a one-chunk batch still goes through scanBatch).
+        throw new Error(`scanChunk called for ${c.id}`);
+      },
+      async scanBatch(cs) {
+        calls.push(cs.map((c) => c.id));
+        return cs.map((c) =>
+          c.id === 'poison'
+            ? { error: new TokenradiusError('PAYLOAD_INVALID', 'the store refused an observation') }
+            : { results: [{ fingerprint: fp(c.id), change: 'new' as const, version: 1 }] },
+        );
+      },
+    });
+    await t.submitChunks([chunk('a', '1'), chunk('b', '2'), chunk('poison', '3'), chunk('c', '4'), chunk('d', '5')]);
+    await t.startWorkers(['scan', 'act'], h);
+    await until(async () => (await t.listFailed('scan')).length === 1 && acted.length === 4);
+    // One call for the batch, then the poison chunk alone in its own job (which fails for good).
+    expect(calls).toEqual([['a', 'b', 'poison', 'c', 'd'], ['poison']]);
+    const [failed] = await t.listFailed('scan');
+    expect(failed).toMatchObject({ reason: 'PAYLOAD_INVALID: the store refused an observation', summary: { chunks: 1, isolated: true }, attemptsMade: 1 });
+    expect(new Set(acted).size).toBe(4);
+  });
+
+  it('retries the whole batch when scanBatch says the store is down, then completes it', async () => {
+    const t = make({ batchSize: 3 });
+    let down = 2;
+    const calls: number[] = [];
+    const { h, acted } = handlers({
+      async scanBatch(cs) {
+        calls.push(cs.length);
+        if (down-- > 0) throw new TokenradiusError('STORE_UNAVAILABLE', 'database restarting');
+        return cs.map((c) => ({ results: [{ fingerprint: fp(c.id), change: 'new' as const, version: 1 }] }));
+      },
+    });
+    await t.submitChunks([chunk('x', '1'), chunk('y', '2'), chunk('z', '3')]);
+    await t.startWorkers(['scan', 'act'], h);
+    await until(() => acted.length === 3);
+    // No chunk was split off: an outage is not a poison chunk.
+    expect(calls).toEqual([3, 3, 3]);
+    expect(await t.listFailed()).toEqual([]);
+  });
+
+  it('gives each upstream its own poll queue: a rate-limited Slack poll does not hold up GitHub or local polls', async () => {
+    const sources = [
+      { id: 'slack-main', type: 'slack' },
+      { id: 'gh-main', type: 'github' },
+      { id: 'share', type: 'files' },
+    ];
+    const t = make({ attempts: 1, concurrency: { poll: 1 } }, sources);
+    expect(sources.map((s) => t.pollQueueOf(s.id))).toEqual(['poll-slack', 'poll-github', 'poll-local']);
+    expect(t.pollQueueOf('not-configured')).toBe('poll');
+    const done: string[] = [];
+    let slackCalls = 0;
+    let slackPausedWhenOthersDone: boolean | undefined;
+    const conn = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+    const slackQueue = new Queue('poll-slack', { connection: conn, prefix });
+    try {
+      const { h } = handlers({
+        async poll(input) {
+          if (input.sourceId === 'slack-main' && slackCalls++ === 0) {
+            // Slack answered 429 with Retry-After: 3 s.
+            throw new TokenradiusError('UPSTREAM_RATE_LIMITED', 'Slack rate limit', { retry: { afterMs: 3000 } });
+          }
+          done.push(input.sourceId);
+          if (done.includes('gh-main') && done.includes('share') && slackPausedWhenOthersDone === undefined) {
+            slackPausedWhenOthersDone = !done.includes('slack-main') && (await slackQueue.getRateLimitTtl()) > 0;
+          }
+          return undefined;
+        },
+      });
+      await t.startWorkers(['poll'], h);
+      await t.requestPoll('slack-main');
+      await until(() => slackCalls === 1);
+      await t.requestPoll('gh-main');
+      await t.requestPoll('share');
+      await until(() => done.length === 3);
+      // GitHub and the file share were polled while Slack's queue was still paused; then Slack ran.
+      expect(slackPausedWhenOthersDone).toBe(true);
+      expect(done.at(-1)).toBe('slack-main');
+      // The rate limit used no attempt (attempts: 1 would have failed it for good).
+      expect(await t.listFailed('poll')).toEqual([]);
+    } finally {
+      await slackQueue.close();
+      conn.disconnect();
+    }
+  });
+
+  it('lists and retries failed jobs across every poll queue with `poll`, or one queue by its name', async () => {
+    const t = make({ attempts: 1 }, [
+      { id: 'jira-bad', type: 'jira' },
+      { id: 'gh-bad', type: 'github' },
+    ]);
+    let healthy = false;
+    const polled: string[] = [];
+    const { h } = handlers({
+      async poll(input) {
+        if (!healthy) throw new TokenradiusError('UPSTREAM_AUTH_FAILED', `credentials of ${input.sourceId} rejected`);
+        polled.push(input.sourceId);
+        return undefined;
+      },
+    });
+    await t.startWorkers(['poll'], h);
+    await t.requestPoll('jira-bad');
+    await t.requestPoll('gh-bad');
+    await t.requestPoll('legacy-source'); // not in the list: the generic `poll` queue
+    await until(async () => (await t.listFailed('poll')).length === 3);
+    const failed = await t.listFailed('poll');
+    expect(failed.map((f) => [f.queue, f.summary.sourceId]).sort()).toEqual([
+      ['poll', 'legacy-source'],
+      ['poll-github', 'gh-bad'],
+      ['poll-jira', 'jira-bad'],
+    ]);
+    expect((await t.listFailed('poll-jira')).map((f) => f.summary.sourceId)).toEqual(['jira-bad']);
+    expect(await t.listFailed('scan')).toEqual([]);
+    healthy = true;
+    expect(await t.retryFailed({ id: failed.find((f) => f.queue === 'poll-github')!.id }, 'poll')).toBe(1);
+    await until(() => polled.length === 1);
+    expect(await t.retryFailed({ all: true }, 'poll')).toBe(2);
+    await until(() => polled.length === 3);
+    expect(polled.sort()).toEqual(['gh-bad', 'jira-bad', 'legacy-source']);
+  });
+
+  it("keeps each source's scheduler on its own poll queue, moves it when the type changes, and runs maintenance on its scheduler", async () => {
+    const t = make({}, [{ id: 'x', type: 'slack' }]);
+    // The scheduler role runs the maintenance job its scheduler produces (the first one at once).
+    let maintained = 0;
+    const { h } = handlers({
+      async maintain() {
+        maintained++;
+        return { sealedTokens: 0, deliveries: 0 };
+      },
+    });
+    await t.syncSchedulers([], { maintenanceEveryMs: 60_000 });
+    const w = await t.startWorkers(['scheduler'], h);
+    await until(() => maintained === 1);
+    // A resync (the scheduler role resyncs every few minutes, every deploy syncs) does not run it
+    // again before its interval.
+    await t.syncSchedulers([], { maintenanceEveryMs: 60_000 });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(maintained).toBe(1);
+    await w.close();
+    // Its next run waits as a delayed job, which queue depth does not count as backlog.
+    const conn = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+    const maintenanceQueue = new Queue('maintenance', { connection: conn, prefix });
+    try {
+      expect(await maintenanceQueue.getDelayedCount()).toBe(1);
+    } finally {
+      await maintenanceQueue.close();
+      conn.disconnect();
+    }
+    expect((await t.depth()).filter((d) => d.queue === 'maintenance')).toEqual([
+      { queue: 'maintenance', state: 'waiting', count: 0 },
+      { queue: 'maintenance', state: 'active', count: 0 },
+      { queue: 'maintenance', state: 'failed', count: 0 },
+    ]);
+
+    const sync1 = await t.syncSchedulers([{ id: 'repo-a', schedule: '*/5 * * * *', type: 'git' }, { id: 'ws', schedule: '0 * * * *', type: 'slack' }], { maintenanceEveryMs: 60_000 });
+    expect(sync1.upserted.sort()).toEqual(['maintenance-purge', 'poll-repo-a', 'poll-ws']);
+    expect((await t.listSchedulers()).map((s) => [s.id, s.queue]).sort()).toEqual([
+      ['poll-repo-a', 'poll-local'],
+      ['poll-ws', 'poll-slack'],
+    ]);
+    expect(await t.listSchedulers({ includeMaintenance: true })).toContainEqual(expect.objectContaining({ id: 'maintenance-purge', queue: 'maintenance', every: 60_000 }));
+    // The same source now configured as a GitHub source: its scheduler moves queues, no duplicate.
+    const sync2 = await t.syncSchedulers([{ id: 'repo-a', schedule: '*/5 * * * *', type: 'github' }], { maintenanceEveryMs: 60_000 });
+    expect(sync2.removed.sort()).toEqual(['poll-repo-a', 'poll-ws']);
+    expect((await t.listSchedulers()).map((s) => [s.id, s.queue])).toEqual([['poll-repo-a', 'poll-github']]);
+    // Maintenance off (purgeIntervalSeconds: 0): its scheduler goes too.
+    const sync3 = await t.syncSchedulers([{ id: 'repo-a', schedule: '*/5 * * * *', type: 'github' }]);
+    expect(sync3.removed).toEqual(['maintenance-purge']);
+    expect((await t.listSchedulers({ includeMaintenance: true })).map((s) => s.id)).toEqual(['poll-repo-a']);
+    await t.syncSchedulers([]);
   });
 
   it('producers fail fast with QUEUE_UNAVAILABLE when Redis cannot be reached', async () => {

@@ -59,7 +59,14 @@ export async function runBackfill(sourceId: string, rawOpts: BackfillCliOptions,
   if (redisUrl) {
     const { createQueueTransport } = await import('../../queue/transport.js');
     const { createMetrics } = await import('../../observe/metrics.js');
-    const transport = createQueueTransport({ redisUrl, options: loaded.config.queue, logger: cliLogger(io, loaded), metrics: createMetrics({ defaultMetrics: false }) });
+    const transport = createQueueTransport({
+      redisUrl,
+      options: loaded.config.queue,
+      logger: cliLogger(io, loaded),
+      metrics: createMetrics({ defaultMetrics: false }),
+      // The job goes to its upstream's poll queue, where the service's workers and limiter expect it.
+      sources: loaded.config.sources.map((s) => ({ id: s.id, type: s.type })),
+    });
     try {
       const job = await transport.requestPoll(sourceConfig.id, { ...(opts.since ? { since: opts.since } : {}), reason: 'manual' });
       await writeAll(io.stdout, opts.format === 'json' ? JSON.stringify({ source: sourceConfig.id, job }) + '\n' : `enqueued backfill of ${sourceConfig.id}: job ${job}\n`);
@@ -74,7 +81,7 @@ export async function runBackfill(sourceId: string, rawOpts: BackfillCliOptions,
   const { createInlineRunner } = await import('../../pipeline/runner-inline.js');
   const deps = await buildDeps(loaded, { logger: cliLogger(io, loaded) });
   try {
-    const runner = createInlineRunner({ handlers: deps.handlers, sources: deps.sources, logger: deps.logger, metrics: deps.metrics, attempts: deps.config.queue.attempts, backoffMs: deps.config.queue.backoffMs });
+    const runner = createInlineRunner({ handlers: deps.handlers, sources: deps.sources, logger: deps.logger, metrics: deps.metrics, attempts: deps.config.queue.attempts, backoffMs: deps.config.queue.backoffMs, batchSize: deps.config.queue.batchSize });
     const summary = (await runner.runPoll({ sourceId: sourceConfig.id, since: opts.since, reason: 'manual' })) as { chunks?: number; batches?: number; aborted?: boolean };
     await runner.drain();
     await runner.close();

@@ -24,7 +24,10 @@ async function withTransport<T>(configFile: string | undefined, fn: (t: QueueTra
   }
 }
 
-const queueOption = () => new Option('-q, --queue <queue>', 'only this queue').choices([...QUEUE_NAMES]);
+const queueOption = () => new Option('-q, --queue <queue>', 'only this queue (`poll`: every poll queue)').choices([...QUEUE_NAMES]);
+
+/** Width of the QUEUE column: the longest queue name (`poll-github`, `maintenance`). */
+const QUEUE_WIDTH = Math.max(...QUEUE_NAMES.map((q) => q.length));
 
 function parseLimit(v: string): number {
   const n = Number(v);
@@ -56,10 +59,10 @@ export function jobsCommand(): Command {
         await writeAll(process.stdout, 'no failed jobs\n');
         return;
       }
-      const lines = [`${pad('QUEUE', 6)} ${pad('JOB ID', 40)} ${pad('TRIES', 5)} ${pad('FAILED AT', 24)} REASON`];
+      const lines = [`${pad('QUEUE', QUEUE_WIDTH)} ${pad('JOB ID', 40)} ${pad('TRIES', 5)} ${pad('FAILED AT', 24)} REASON`];
       for (const f of failed) {
         const id = f.id.length > 40 ? `${f.id.slice(0, 39)}…` : f.id;
-        lines.push(`${pad(f.queue, 6)} ${pad(id, 40)} ${pad(String(f.attemptsMade), 5)} ${pad(f.failedAt ?? '', 24)} ${f.reason}`);
+        lines.push(`${pad(f.queue, QUEUE_WIDTH)} ${pad(id, 40)} ${pad(String(f.attemptsMade), 5)} ${pad(f.failedAt ?? '', 24)} ${f.reason}`);
       }
       await writeAll(process.stdout, lines.join('\n') + '\n');
     });
@@ -80,11 +83,11 @@ export function jobsCommand(): Command {
 
   jobs
     .command('schedulers')
-    .description('list the job schedulers of configured sources')
+    .description('list the job schedulers: each scheduled source (on its poll queue) and the maintenance purge')
     .option('-c, --config <file>', 'configuration file')
     .action(async (o: { config?: string }) => {
-      const list = await withTransport(o.config, (t) => t.listSchedulers());
-      const lines = list.map((s) => `${s.id}\t${s.pattern ?? ''}\t${s.next ? new Date(s.next).toISOString() : ''}`);
+      const list = await withTransport(o.config, (t) => t.listSchedulers({ includeMaintenance: true }));
+      const lines = list.map((s) => `${s.id}\t${s.queue}\t${s.pattern ?? (s.every ? `every ${s.every / 1000}s` : '')}\t${s.next ? new Date(s.next).toISOString() : ''}`);
       await writeAll(process.stdout, (lines.length ? lines.join('\n') : 'no job schedulers') + '\n');
     });
 

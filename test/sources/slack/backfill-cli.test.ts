@@ -129,7 +129,8 @@ describe('tokenradius backfill (Slack)', () => {
     expect(r.code, r.stderr).toBe(0);
     const { job } = JSON.parse(r.stdout) as { job: string };
     const conn = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-    const q = new Queue('poll', { connection: conn, prefix });
+    // On the Slack poll queue: a Slack 429 pauses only Slack's polls.
+    const q = new Queue('poll-slack', { connection: conn, prefix });
     try {
       const j = await q.getJob(job);
       expect(j?.data).toEqual({ sourceId: 'slack-main', reason: 'manual', since: '2024-01-01' });

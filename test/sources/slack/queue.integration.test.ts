@@ -118,13 +118,13 @@ describe.skipIf(svc.skip)('slack connector on BullMQ + PostgreSQL', () => {
     return s;
   }
 
-  it('a 429 with Retry-After pauses the poll queue through BullMQ, and the job later completes with no gap', async () => {
+  it('a 429 with Retry-After pauses the Slack poll queue through BullMQ, and the job later completes with no gap', async () => {
     const fx = await fixture();
     fx.slack.fail({ method: 'conversations.history', status: 429, retryAfter: 3, after: 2 });
     const metrics = createMetrics({ defaultMetrics: false });
     const s = await service(fx, [fx.source()], metrics);
     const conn = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-    const pollQueue = new Queue('poll', { connection: conn, prefix: fx.prefix });
+    const pollQueue = new Queue('poll-slack', { connection: conn, prefix: fx.prefix });
     cleanups.push(async () => {
       await pollQueue.close();
       conn.disconnect();
@@ -134,7 +134,7 @@ describe.skipIf(svc.skip)('slack connector on BullMQ + PostgreSQL', () => {
     await until(async () => fx.slack.calls('conversations.history').some((r) => r.status === 429));
     // The queue itself is paused for the Retry-After (BullMQ's rate limiter), not a sleeping job.
     await until(async () => (await pollQueue.getRateLimitTtl()) > 0, 10_000);
-    expect(await counter(metrics, 'jobsFailed', { queue: 'poll', code: 'UPSTREAM_RATE_LIMITED' })).toBe(1);
+    expect(await counter(metrics, 'jobsFailed', { queue: 'poll-slack', code: 'UPSTREAM_RATE_LIMITED' })).toBe(1);
 
     await until(async () => JSON.parse((await fx.store.getCursor('slack-main', STATUS_SCOPE)) ?? '{}').state === 'ok');
     await until(async () => (await s.transport!.depth()).every((d) => d.count === 0));
@@ -157,11 +157,11 @@ describe.skipIf(svc.skip)('slack connector on BullMQ + PostgreSQL', () => {
     await until(async () => (await s.transport!.depth()).filter((d) => d.state !== 'failed').every((d) => d.count === 0));
 
     const [failed] = await s.transport!.listFailed('poll');
-    expect(failed).toMatchObject({ queue: 'poll', summary: { sourceId: 'slack-bad' }, attemptsMade: 1 });
+    expect(failed).toMatchObject({ queue: 'poll-slack', summary: { sourceId: 'slack-bad' }, attemptsMade: 1 });
     expect(failed!.reason).toMatch(/^UPSTREAM_AUTH_FAILED: Slack auth\.test \(source slack-bad\) rejected the token \(invalid_auth\)/);
     expect(failed!.reason).not.toContain('xoxb-revoked');
     expect(JSON.parse((await fx.store.getCursor('slack-bad', STATUS_SCOPE)) ?? '{}')).toMatchObject({ state: 'failed', code: 'UPSTREAM_AUTH_FAILED', slackError: 'invalid_auth' });
-    expect(await counter(metrics, 'jobsFailed', { queue: 'poll', code: 'UPSTREAM_AUTH_FAILED' })).toBe(1);
+    expect(await counter(metrics, 'jobsFailed', { queue: 'poll-slack', code: 'UPSTREAM_AUTH_FAILED' })).toBe(1);
     // Not retried: one auth.test with the bad token.
     expect(fx.slack.calls('auth.test').filter((r) => r.auth === 'invalid')).toHaveLength(1);
     await expectEachOnce(fx.store, fx.planted);
