@@ -132,7 +132,18 @@ function flaggedSecrets(profile: TokenProfile, masked: readonly MaskedClaim[] | 
   return out;
 }
 
+/** A GitHub blob permalink's line fragment: `#L12` or `#L12-L40`. */
+const GITHUB_LINES_FRAGMENT = /#L\d+(?:-L\d+)?$/;
+
+/**
+ * The chunk's locator moved to the match. A GitHub commit file's permalink names the chunk's line
+ * range (`…/blob/<sha>/<path>#L12-L40`); the finding's points at its own line (`#L17`). Comment
+ * links (`#issuecomment-…`, a locator with `field`) are left as they are.
+ */
 function locatorAt(base: Locator, line: number, column: number): Locator {
+  if (base.kind === 'github' && base.url && !base.field && GITHUB_LINES_FRAGMENT.test(base.url)) {
+    return { ...base, url: base.url.replace(GITHUB_LINES_FRAGMENT, `#L${line}`), line, column };
+  }
   return { ...base, line, column } as Locator;
 }
 

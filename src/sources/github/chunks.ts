@@ -4,7 +4,8 @@
  * path + field + line/column).
  *
  * - A commit file's ADDED lines (from its patch), in runs of consecutive new-file lines; each
- *   chunk's `url` is the permalink of its lines at that commit (`…/blob/<sha>/<path>#L<a>-L<b>`).
+ *   chunk's `url` is the permalink of its lines at that commit (`…/blob/<sha>/<path>#L<a>-L<b>`),
+ *   which the scan stage narrows to the finding's own line (`#L<line>`).
  * - Issue / pull-request bodies and comments: their markdown, with the comment's `html_url`.
  * - Exposure from the repository's visibility: public, private, or internal (every member of the
  *   enterprise: private, labelled so).

@@ -11,7 +11,11 @@ import { parseGithubSince, commitsSince, MAX_SHAS_PER_JOB } from '../../../src/s
 import { planGithubWebhook, repoConfigured } from '../../../src/sources/github/webhook.js';
 import { advanceUpdated, completeBranch, decodeBranchCursor, encodeBranchCursor } from '../../../src/sources/github/cursor.js';
 import { githubWaitMs, toGithubError } from '../../../src/sources/github/client.js';
-import { patchChunks, type RepoInfo } from '../../../src/sources/github/chunks.js';
+import { commentChunks, patchChunks, type RepoInfo } from '../../../src/sources/github/chunks.js';
+import { scanChunk } from '../../../src/pipeline/scan-chunk.js';
+import { buildScanDeps } from '../../../src/pipeline/scan-deps.js';
+import type { FindingObservation } from '../../../src/core/types.js';
+import { githubPat } from '../../support/token-factory.js';
 import type { GithubSourceConfig } from '../../../src/sources/github/options.js';
 
 const sha = (c: string) => c.repeat(40).slice(0, 40);
@@ -95,6 +99,28 @@ describe('patch chunks', () => {
       expect(Number(b)).toBe(c.locator.line + c.text.replace(/\n$/, '').split('\n').length - 1);
     }
     expect(new Set(chunks.map((c) => c.id)).size).toBe(chunks.length);
+  });
+
+  it("a finding's permalink points at its own line, not the chunk's range; comment links are kept", async () => {
+    const seen: FindingObservation[] = [];
+    const deps = buildScanDeps(resolveConfig({}, {}).config, { sink: { upsert: async (o) => (seen.push(o), { change: 'new', version: 1 }) } });
+    const [first, second] = [githubPat(), githubPat()];
+    // Added lines 41..45 of the new file; the tokens on 42 and 45.
+    const patch = ['@@ -40,1 +40,6 @@', ' ctx', '+// config', `+const a = "${first}";`, '+', '+// more', `+export const b = "${second}";`].join('\n');
+    const chunks = patchChunks('gh', repo, { sha: sha('b') }, 'src/some file.ts', patch, { chunkChars: 16_384, overlapChars: 1024 });
+    expect(chunks).toHaveLength(1);
+    expect((chunks[0]!.locator as { url: string }).url).toMatch(/#L41-L45$/);
+    await scanChunk(chunks[0]!, deps, new Date());
+    const blob = `https://github.example.test/acme/api/blob/${sha('b')}/src/some%20file.ts`;
+    expect(seen.map((o) => [o.occurrence.locator.line, (o.occurrence.locator as { url?: string }).url])).toEqual([
+      [42, `${blob}#L42`],
+      [45, `${blob}#L45`],
+    ]);
+
+    seen.length = 0;
+    const comment = commentChunks('gh', repo, { field: 'issue-comment', id: '77', path: 'issues/3#issuecomment-77', body: `oops\n${first}`, url: 'https://github.example.test/acme/api/issues/3#issuecomment-77' }, { chunkChars: 16_384, overlapChars: 1024 });
+    await scanChunk(comment[0]!, deps, new Date());
+    expect(seen.map((o) => [o.occurrence.locator.line, (o.occurrence.locator as { url?: string }).url])).toEqual([[2, 'https://github.example.test/acme/api/issues/3#issuecomment-77']]);
   });
 });
 
