@@ -144,11 +144,18 @@ const slackBody = fc.oneof(
   fc.record({ type: fc.constantFrom('event_callback', 'url_verification', 'app_rate_limited', 'x'), event_id: fc.oneof(fc.string(), fc.integer()), challenge: fc.oneof(fc.string(), jsonish), event: jsonish }).map((v) => JSON.stringify(v)),
   fc.record({ type: fc.constant('event_callback'), event_id: fc.string({ minLength: 1, maxLength: 20 }), team_id: fc.string(), event: fc.record({ type: fc.constantFrom('message', 'file_shared', 'app_mention'), subtype: fc.constantFrom(undefined, 'message_changed', 'message_deleted', 'bot_message', 'file_share'), channel: fc.oneof(fc.string(), fc.integer()), ts: fc.oneof(fc.string(), fc.double()), text: fc.oneof(fc.string(), jsonish), message: jsonish, file_id: fc.string(), files: jsonish, blocks: jsonish, thread_ts: fc.string() }, { requiredKeys: ['type'] }) }).map((v) => JSON.stringify(v)),
   fc.string({ unit: 'binary', maxLength: 200 }),
+  // Well-formed messages with arbitrary text (the acceptance path).
+  fc.tuple(fc.string({ minLength: 1, maxLength: 12 }), fc.string({ unit: 'binary', maxLength: 300 })).map(([id, text]) =>
+    JSON.stringify({ type: 'event_callback', event_id: `Ev${id}`, team_id: 'T0FZ', event: { type: 'message', channel: 'C0FZ', channel_type: 'channel', user: 'U0FZ', ts: '1700000000.000100', text } }),
+  ),
 );
 const jiraBody = fc.oneof(
   jsonish.map((v) => JSON.stringify(v) ?? ''),
   fc.record({ webhookEvent: fc.constantFrom('jira:issue_created', 'jira:issue_updated', 'comment_created', 'comment_updated', 'x'), issue: fc.oneof(jsonish, fc.record({ key: fc.string(), id: fc.oneof(fc.string(), fc.integer()), fields: fc.record({ summary: fc.oneof(fc.string(), jsonish), description: jsonish, updated: fc.string() }, { requiredKeys: [] }) })), comment: jsonish, timestamp: fc.oneof(fc.integer(), fc.string()) }, { requiredKeys: ['webhookEvent'] }).map((v) => JSON.stringify(v)),
   fc.string({ unit: 'binary', maxLength: 200 }),
+  fc.string({ unit: 'binary', maxLength: 300 }).map((summary) =>
+    JSON.stringify({ webhookEvent: 'jira:issue_created', timestamp: 1700000000000, issue: { id: '10001', key: 'OPS-1', fields: { summary, project: { key: 'OPS' }, updated: '2024-01-01T00:00:00.000+0000' } } }),
+  ),
 );
 const githubBody = fc.oneof(
   jsonish.map((v) => JSON.stringify(v) ?? ''),
@@ -200,6 +207,14 @@ describe('webhooks on arbitrary input', () => {
           headers: { 'content-type': 'application/json', 'x-hub-signature-256': signGithubWebhook(SECRETS.GH_FZ_SECRET, body), 'x-github-event': event } as Record<string, string>,
         })),
       );
+      // Always run first (fast-check `examples`): a well-formed message each receiver must accept,
+      // so the acceptance path is exercised however few random runs the time budget allows.
+      const slackOk = JSON.stringify({ type: 'event_callback', event_id: 'EvFZOK', team_id: 'T0FZ', event: { type: 'message', channel: 'C0FZ', channel_type: 'channel', user: 'U0FZ', ts: '1700000000.000100', text: 'hello' } });
+      const jiraOk = JSON.stringify({ webhookEvent: 'jira:issue_created', timestamp: 1700000000000, issue: { id: '10001', key: 'OPS-1', fields: { summary: 'hello', project: { key: 'OPS' }, updated: '2024-01-01T00:00:00.000+0000' } } });
+      const examples: Array<[{ url: string; body: string; headers: Record<string, string> }]> = [
+        [{ url: '/webhooks/slack/events', body: slackOk, headers: slackSignedHeaders(SECRETS.SLACK_FZ_SIGNING, slackOk) as Record<string, string> }],
+        [{ url: '/webhooks/jira', body: jiraOk, headers: { 'content-type': 'application/json', 'x-hub-signature': signJiraWebhook(SECRETS.JIRA_FZ_SECRET, jiraOk) } }],
+      ];
       await fc.assert(
         fc.asyncProperty(signed, async ({ url, body, headers }) => {
           // A fresh delivery id each time, so the dedupe does not answer for the parser.
@@ -207,7 +222,7 @@ describe('webhooks on arbitrary input', () => {
           const status = await post(url, body, h);
           expect(status, `${url} ${body.slice(0, 200)}`).toBeLessThan(500);
         }),
-        asyncBudget(300, 5000),
+        { ...asyncBudget(300, 5000), examples },
       );
       for (const c of handedOn) expect(ChunkSchema.safeParse(c).success).toBe(true);
       // The acceptance path was exercised too, not only refusals.
