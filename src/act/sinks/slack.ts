@@ -21,9 +21,16 @@ type SlackSinkConfig = Extract<SinkConfig, { type: 'slack' }>;
 
 const PostedSchema = z.object({ ok: z.literal(true), ts: z.string().optional().catch(undefined), channel: z.string().optional().catch(undefined) }).loose();
 
-/** Slack mrkdwn escaping: only `&`, `<`, `>` are special. */
+/**
+ * One fragment of content (a path, a claim, a reason) made safe inside our mrkdwn: `&`, `<`, `>`
+ * escaped (no mentions or links from content), and control characters — CR/LF included — and bidi
+ * controls replaced by U+FFFD, so that a hostile file name cannot start a line of its own in the
+ * alert (a forged "*Revocation*" line) or reorder what the responder reads.
+ */
 export function mrkdwn(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  // eslint-disable-next-line no-control-regex
+  const oneLine = text.replace(/[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '\ufffd');
+  return oneLine.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 function clip(text: string, max: number): string {
