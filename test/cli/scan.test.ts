@@ -116,8 +116,8 @@ describe.runIf(gitAvailable())('scan over every local source', () => {
 
   it('finds tokens split across the read blocks of a file larger than a chunk, at exact places, with and without workers', async () => {
     // The default chunk (and read block) is 1 MiB: each token starts 10 bytes before a MiB boundary.
-    const big = join(c.root, 'big');
-    mkdirSync(big, { recursive: true });
+    const blocks = join(c.root, 'read-blocks');
+    mkdirSync(blocks, { recursive: true });
     const filler = 'INFO request served in 12ms path=/api/v1/items status=200\n';
     const planted: Array<{ token: string; line: number; column: number }> = [];
     let text = '';
@@ -134,15 +134,15 @@ describe.runIf(gitAvailable())('scan over every local source', () => {
       planted.push({ token, line, column: pad + 'token='.length + 1 });
       line++;
     }
-    writeFileSync(join(big, 'server.log'), text + filler.repeat(1000));
+    writeFileSync(join(blocks, 'server.log'), text + filler.repeat(1000));
     // Small files around it, so the large one is one batch among several.
-    for (let i = 0; i < 150; i++) writeFileSync(join(big, `n${String(i).padStart(3, '0')}.txt`), `note ${i}\n`);
+    for (let i = 0; i < 150; i++) writeFileSync(join(blocks, `n${String(i).padStart(3, '0')}.txt`), `note ${i}\n`);
     for (const workers of ['0', '1']) {
-      const r = await runCli(['scan', big, '--format', 'json', '--no-progress', '--workers', workers]);
+      const r = await runCli(['scan', blocks, '--format', 'json', '--no-progress', '--workers', workers]);
       expect(r.code, r.stderr).toBe(1);
       const rep = ReportSchema.parse(JSON.parse(r.stdout));
       const got = planted.map((p) => byFp(rep, p.token)?.occurrences.map((o) => ({ path: o.path, line: o.line, column: o.column })));
-      expect(got).toEqual(planted.map((p) => [{ path: join(big, 'server.log'), line: p.line, column: p.column }]));
+      expect(got).toEqual(planted.map((p) => [{ path: join(blocks, 'server.log'), line: p.line, column: p.column }]));
       expect(rep.findings).toHaveLength(3);
       expect(rep.stats).toMatchObject({ files: 151, skipped: 0, errors: [] });
     }
