@@ -214,7 +214,7 @@ describe('GitHub push webhooks through the inline pipeline', () => {
       expect(f?.occurrences[0]).toMatchObject({
         source: 'gh-main',
         exposure: { visibility: 'public' },
-        locator: { kind: 'github', repo: 'acme/api', commit: pushed, path: 'deploy/.env', line: 2, column: 14, url: `${gh.htmlBase}/acme/api/blob/${pushed}/deploy/.env#L1-L2` },
+        locator: { kind: 'github', repo: 'acme/api', commit: pushed, path: 'deploy/.env', line: 2, column: 14, url: `${gh.htmlBase}/acme/api/blob/${pushed}/deploy/.env#L2` },
       });
       // Only the pushed commit was fetched: no listing, no backfill.
       expect(gh.calls('repos.getCommit').map((r) => r.path.split('/').at(-1))).toEqual([pushed]);
