@@ -4,13 +4,20 @@
  * seeded PRNG (checksums computed), so nothing token-shaped is committed and two runs with the same
  * seed produce byte-identical files.
  *
- *   node dist/bench/corpus.js [dir] [--size-mb 112] [--seed 1]     # writes <dir> (default .bench/corpus)
+ *   node dist/bench/corpus.js [dir] [--size-mb 112] [--seed 1] [--manifest]
+ *       writes <dir> (default .bench/corpus); --manifest also writes what was planted where to
+ *       <dir>.manifest.json (beside the corpus, so a scan of <dir> does not read it)
  *   import { generateCorpus } from './corpus.js'                   # in memory, one file at a time
+ *
+ * Each file lists its planted tokens (`CorpusFile.tokens`: rule, placement, offset, line, column,
+ * fingerprint — never the token itself). Recording them draws nothing from the PRNG, so the bytes
+ * for a seed are the same with or without a manifest.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { crc32 } from 'node:zlib';
+import { fingerprint } from '../src/core/secrets.js';
 
 export type CorpusKind = 'chat' | 'ticket' | 'diff' | 'source';
 
@@ -19,8 +26,27 @@ export interface CorpusFile {
   path: string;
   kind: CorpusKind;
   text: string;
-  /** How many tokens were planted in this file. */
+  /** How many tokens were planted in this file (`tokens.length`). */
   planted: number;
+  /** Every planted token, in text order. */
+  tokens: PlantedToken[];
+}
+
+/** How a token was pasted (see `plantedToken`); `pem-block` is a multi-line private key. */
+export type Placement = 'bearer-header' | 'backticks' | 'json-field' | 'shell-export' | 'url-fragment' | 'bare' | 'pem-block';
+
+/** One planted token, as a scan should report it. Holds no token: the fingerprint identifies it. */
+export interface PlantedToken {
+  /** The id of the rule that should report it. */
+  ruleId: string;
+  placement: Placement;
+  /** UTF-16 offset of the token's first character in `text` (a key block: its `-----BEGIN`). */
+  offset: number;
+  /** 1-based line and UTF-16 column of that character, as a file scan's locator gives them. */
+  line: number;
+  column: number;
+  /** `sha256:` of the secret as the rule reports it (a key block: normalised, see rules/private-keys.ts). */
+  fingerprint: string;
 }
 
 export interface CorpusOptions {
@@ -30,6 +56,10 @@ export interface CorpusOptions {
   /** Average distance between planted tokens, in bytes (default 48 KiB: sparse, as in real text). */
   tokenEveryBytes?: number;
 }
+
+const DEFAULT_SIZE = 112 * 1024 * 1024;
+const DEFAULT_SEED = 1;
+const DEFAULT_TOKEN_EVERY = 48 * 1024;
 
 // ---------------------------------------------------------------------------------------------
 // PRNG (mulberry32): deterministic, fast, good enough for text.
@@ -145,54 +175,80 @@ function jwt(r: Rng): string {
   return `${b64urlJson(header)}.${b64urlJson(claims)}.${r.bytes(sigBytes).toString('base64url')}`;
 }
 
-const TOKEN_MAKERS: ReadonlyArray<(r: Rng) => string> = [
-  jwt,
-  jwt,
-  (r) => {
-    const body = r.chars(ALNUM, 30);
-    return 'ghp_' + body + crcBase62(body);
+/** Each maker with the rule that should report what it makes. */
+const TOKEN_MAKERS: ReadonlyArray<{ ruleId: string; make: (r: Rng) => string }> = [
+  { ruleId: 'jwt', make: jwt },
+  { ruleId: 'jwt', make: jwt },
+  {
+    ruleId: 'github-classic-pat',
+    make: (r) => {
+      const body = r.chars(ALNUM, 30);
+      return 'ghp_' + body + crcBase62(body);
+    },
   },
-  (r) => {
-    const body = r.chars(ALNUM, 30);
-    return 'npm_' + body + crcBase62(body);
+  {
+    ruleId: 'npm-access-token',
+    make: (r) => {
+      const body = r.chars(ALNUM, 30);
+      return 'npm_' + body + crcBase62(body);
+    },
   },
-  (r) => 'AKIA' + r.chars(B32, 16),
-  (r) => `xoxb-${1000000000 + r.int(8999999999)}-${1000000000 + r.int(8999999999)}-${r.chars(ALNUM, 24)}`,
-  (r) => 'sk_live_' + r.chars(ALNUM, 24 + r.int(60)),
-  (r) => 'AIza' + r.chars(ALNUM + '-_', 35),
-  (r) => `SG.${r.chars(B64URL, 22)}.${r.chars(B64URL, 43)}`,
-  (r) => `glpat-${r.chars(ALNUM + '-_', 20)}`,
-  (r) => `postgres://app_${r.pick(SERVICES).replace('-', '_')}:${r.chars(ALNUM, 20)}@db-${r.int(9)}.prod.acme.internal:5432/${r.pick(SERVICES)}`,
-  (r) => `https://hooks.slack.com/services/T${r.chars(B32, 10)}/B${r.chars(B32, 10)}/${r.chars(ALNUM, 24)}`,
+  { ruleId: 'aws-access-key-id', make: (r) => 'AKIA' + r.chars(B32, 16) },
+  { ruleId: 'slack-bot-token', make: (r) => `xoxb-${1000000000 + r.int(8999999999)}-${1000000000 + r.int(8999999999)}-${r.chars(ALNUM, 24)}` },
+  { ruleId: 'stripe-secret-key', make: (r) => 'sk_live_' + r.chars(ALNUM, 24 + r.int(60)) },
+  { ruleId: 'google-api-key', make: (r) => 'AIza' + r.chars(ALNUM + '-_', 35) },
+  { ruleId: 'sendgrid-api-key', make: (r) => `SG.${r.chars(B64URL, 22)}.${r.chars(B64URL, 43)}` },
+  { ruleId: 'gitlab-pat', make: (r) => `glpat-${r.chars(ALNUM + '-_', 20)}` },
+  {
+    ruleId: 'postgres-url',
+    make: (r) => `postgres://app_${r.pick(SERVICES).replace('-', '_')}:${r.chars(ALNUM, 20)}@db-${r.int(9)}.prod.acme.internal:5432/${r.pick(SERVICES)}`,
+  },
+  { ruleId: 'slack-webhook-url', make: (r) => `https://hooks.slack.com/services/T${r.chars(B32, 10)}/B${r.chars(B32, 10)}/${r.chars(ALNUM, 24)}` },
 ];
 
-function plantedToken(r: Rng): string {
-  const t = r.pick(TOKEN_MAKERS)(r);
+/**
+ * A token as planted: `text` goes into the document, `secret` is what the rule should report,
+ * `probe` a verbatim substring of the document that finds it again (unique: it is random).
+ */
+interface Plant {
+  text: string;
+  ruleId: string;
+  placement: Placement;
+  secret: string;
+  probe: string;
+}
+
+function plantedToken(r: Rng): Plant {
+  const { ruleId, make } = r.pick(TOKEN_MAKERS);
+  const t = make(r);
+  const plant = (placement: Placement, text: string): Plant => ({ text, ruleId, placement, secret: t, probe: t });
   // Tokens appear in the places people paste them.
   switch (r.int(6)) {
     case 0:
-      return `Authorization: Bearer ${t}`;
+      return plant('bearer-header', `Authorization: Bearer ${t}`);
     case 1:
-      return `\`${t}\``;
+      return plant('backticks', `\`${t}\``);
     case 2:
-      return `"token": "${t}"`;
+      return plant('json-field', `"token": "${t}"`);
     case 3:
-      return `export API_TOKEN=${t}`;
+      return plant('shell-export', `export API_TOKEN=${t}`);
     case 4:
-      return `https://app.acme.io/callback#access_token=${t}&token_type=Bearer`;
+      return plant('url-fragment', `https://app.acme.io/callback#access_token=${t}&token_type=Bearer`);
     default:
-      return t;
+      return plant('bare', t);
   }
 }
 
-function pemBlock(r: Rng): string {
+function pemBlock(r: Rng): Plant {
   // A PKCS#1 RSAPrivateKey starts SEQUENCE, version 0, INTEGER (modulus): keep that DER prefix so
   // rules that check the structure see a key, then random bytes.
   const der = Buffer.concat([Buffer.from([0x30, 0x82, 0x04, 0xa2, 0x02, 0x01, 0x00, 0x02, 0x82, 0x01, 0x01, 0x00]), r.bytes(1178)]);
   const body = der.toString('base64');
   const lines: string[] = [];
   for (let i = 0; i < body.length; i += 64) lines.push(body.slice(i, i + 64));
-  return `-----BEGIN RSA PRIVATE KEY-----\n${lines.join('\n')}\n-----END RSA PRIVATE KEY-----`;
+  const text = `-----BEGIN RSA PRIVATE KEY-----\n${lines.join('\n')}\n-----END RSA PRIVATE KEY-----`;
+  // Pasted JSON-escaped or diff-prefixed the block is not verbatim, but its first body line is.
+  return { text, ruleId: 'private-key', placement: 'pem-block', secret: text, probe: lines[0]! };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -200,19 +256,44 @@ function pemBlock(r: Rng): string {
 // probability chosen so tokens land on average every `tokenEveryBytes`.
 
 interface Planter {
+  /** The text to plant after a line of `lineBytes`, or undefined (most of the time). */
   maybe(r: Rng, lineBytes: number): string | undefined;
-  count: number;
+  /** What was planted in the current file, in planting (= text) order; reset per file. */
+  plants: Plant[];
 }
 
 function planter(tokenEveryBytes: number): Planter {
   return {
-    count: 0,
+    plants: [],
     maybe(r, lineBytes) {
       if (!r.chance(lineBytes / tokenEveryBytes)) return undefined;
-      this.count++;
-      return r.chance(0.04) ? pemBlock(r) : plantedToken(r);
+      const p = r.chance(0.04) ? pemBlock(r) : plantedToken(r);
+      this.plants.push(p);
+      return p.text;
     },
   };
+}
+
+/** Where each plant ended up in the finished document. Throws if one cannot be found (a generator bug). */
+function locate(path: string, text: string, plants: readonly Plant[]): PlantedToken[] {
+  const out: PlantedToken[] = [];
+  let from = 0;
+  let line = 1;
+  let lineStart = 0;
+  let counted = 0; // text[0, counted) has been scanned for line breaks
+  for (const p of plants) {
+    const at = text.indexOf(p.probe, from);
+    if (at < 0) throw new Error(`corpus: planted ${p.ruleId} not found in ${path}`);
+    const offset = p.placement === 'pem-block' ? text.lastIndexOf('-----BEGIN RSA PRIVATE KEY-----', at) : at;
+    for (let i = text.indexOf('\n', counted); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) {
+      line++;
+      lineStart = i + 1;
+    }
+    counted = offset;
+    out.push({ ruleId: p.ruleId, placement: p.placement, offset, line, column: offset - lineStart + 1, fingerprint: fingerprint(p.secret) });
+    from = at + p.probe.length;
+  }
+  return out;
 }
 
 function chatDay(r: Rng, target: number, p: Planter): string {
@@ -364,9 +445,9 @@ function diff(r: Rng, target: number, p: Planter): string {
  * diffs and source). Deterministic for a given seed.
  */
 export function* generateCorpus(opts: CorpusOptions = {}): Generator<CorpusFile> {
-  const total = opts.sizeBytes ?? 112 * 1024 * 1024;
-  const r = new Rng(opts.seed ?? 1);
-  const p = planter(opts.tokenEveryBytes ?? 48 * 1024);
+  const total = opts.sizeBytes ?? DEFAULT_SIZE;
+  const r = new Rng(opts.seed ?? DEFAULT_SEED);
+  const p = planter(opts.tokenEveryBytes ?? DEFAULT_TOKEN_EVERY);
   const quarter = total / 4;
   const kinds: CorpusKind[] = ['chat', 'ticket', 'diff', 'source'];
   const done: Record<CorpusKind, number> = { chat: 0, ticket: 0, diff: 0, source: 0 };
@@ -375,7 +456,7 @@ export function* generateCorpus(opts: CorpusOptions = {}): Generator<CorpusFile>
   while (kinds.some((k) => done[k] < quarter)) {
     for (const kind of kinds) {
       if (done[kind] >= quarter) continue;
-      const before = p.count;
+      p.plants = [];
       n++;
       let path: string;
       let text: string;
@@ -402,16 +483,38 @@ export function* generateCorpus(opts: CorpusOptions = {}): Generator<CorpusFile>
       }
       const bytes = Buffer.byteLength(text, 'utf8');
       done[kind] += bytes;
-      yield { path, kind, text, planted: p.count - before };
+      const tokens = locate(path, text, p.plants);
+      yield { path, kind, text, planted: tokens.length, tokens };
     }
   }
 }
 
-/** Writes the corpus under `dir`; returns counts. */
-export function writeCorpus(dir: string, opts: CorpusOptions = {}): { files: number; bytes: number; planted: number } {
+/** The manifest file: every planted token with its file, for checking a scan against it. */
+export interface CorpusManifest {
+  seed: number;
+  sizeBytes: number;
+  tokenEveryBytes: number;
+  files: number;
+  bytes: number;
+  planted: number;
+  /** In generation order; `path` is relative to the corpus directory. */
+  tokens: Array<PlantedToken & { path: string }>;
+}
+
+/** Where `writeCorpus` puts the manifest by default: beside the directory, not in it. */
+export function defaultManifestPath(dir: string): string {
+  return `${resolve(dir)}.manifest.json`;
+}
+
+/**
+ * Writes the corpus under `dir`; returns counts. With `manifestPath`, also writes a
+ * `CorpusManifest` there (it changes nothing in the corpus itself).
+ */
+export function writeCorpus(dir: string, opts: CorpusOptions = {}, manifestPath?: string): { files: number; bytes: number; planted: number } {
   let files = 0;
   let bytes = 0;
   let planted = 0;
+  const tokens: CorpusManifest['tokens'] = [];
   for (const f of generateCorpus(opts)) {
     const p = join(dir, f.path);
     mkdirSync(dirname(p), { recursive: true });
@@ -419,6 +522,20 @@ export function writeCorpus(dir: string, opts: CorpusOptions = {}): { files: num
     files++;
     bytes += Buffer.byteLength(f.text, 'utf8');
     planted += f.planted;
+    if (manifestPath !== undefined) for (const t of f.tokens) tokens.push({ path: f.path, ...t });
+  }
+  if (manifestPath !== undefined) {
+    const manifest: CorpusManifest = {
+      seed: opts.seed ?? DEFAULT_SEED,
+      sizeBytes: opts.sizeBytes ?? DEFAULT_SIZE,
+      tokenEveryBytes: opts.tokenEveryBytes ?? DEFAULT_TOKEN_EVERY,
+      files,
+      bytes,
+      planted,
+      tokens,
+    };
+    mkdirSync(dirname(manifestPath), { recursive: true });
+    writeFileSync(manifestPath, JSON.stringify(manifest, null, 1) + '\n');
   }
   return { files, bytes, planted };
 }
@@ -430,11 +547,14 @@ function argValue(args: string[], name: string): string | undefined {
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
   const args = process.argv.slice(2);
-  const dir = resolve(args.find((a, i) => !a.startsWith('--') && !(args[i - 1] ?? '').startsWith('--')) ?? '.bench/corpus');
+  const valued = new Set(['--size-mb', '--seed']);
+  const dir = resolve(args.find((a, i) => !a.startsWith('--') && !valued.has(args[i - 1] ?? '')) ?? '.bench/corpus');
   const sizeMb = Number(argValue(args, '--size-mb') ?? 112);
   const seed = Number(argValue(args, '--seed') ?? 1);
+  const manifest = args.includes('--manifest') ? defaultManifestPath(dir) : undefined;
   const t0 = performance.now();
-  const res = writeCorpus(dir, { sizeBytes: sizeMb * 1024 * 1024, seed });
+  const res = writeCorpus(dir, { sizeBytes: sizeMb * 1024 * 1024, seed }, manifest);
   const secs = (performance.now() - t0) / 1000;
   console.log(`corpus: ${res.files} files, ${(res.bytes / 1048576).toFixed(1)} MiB, ${res.planted} planted tokens in ${dir} (${secs.toFixed(1)} s)`);
+  if (manifest) console.log(`manifest: ${manifest}`);
 }
