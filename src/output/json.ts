@@ -1,9 +1,11 @@
 /**
  * `--format json`: `{"findings": [...], "stats": {...}}`, pretty-printed, newline-terminated —
- * byte for byte what `JSON.stringify(report, null, 2)` gives, written one finding at a time.
+ * byte for byte what `JSON.stringify(report, null, 2)` gives (but for display-unsafe characters,
+ * written as `\uXXXX`: see src/core/display.ts), written one finding at a time.
  */
 import type { StreamRenderer } from './types.js';
 import { toStringRenderer } from './types.js';
+import { stringifyForDisplay } from '../core/display.js';
 
 function indent(json: string, spaces: number): string {
   const pad = ' '.repeat(spaces);
@@ -15,11 +17,11 @@ export const streamJson: StreamRenderer = function* (input) {
   yield '{\n  "findings": [';
   let first = true;
   for (const f of input.findings) {
-    yield (first ? '\n    ' : ',\n    ') + indent(JSON.stringify(f, null, 2), 4);
+    yield (first ? '\n    ' : ',\n    ') + indent(stringifyForDisplay(f, 2), 4);
     first = false;
   }
   yield first ? '],\n' : '\n  ],\n';
-  yield '  "stats": ' + indent(JSON.stringify(input.stats, null, 2), 2) + '\n}\n';
+  yield '  "stats": ' + indent(stringifyForDisplay(input.stats, 2), 2) + '\n}\n';
 };
 
 export const renderJson = toStringRenderer(streamJson);

@@ -4,10 +4,11 @@
  */
 import type { StreamRenderer } from './types.js';
 import { toStringRenderer } from './types.js';
+import { stringifyForDisplay } from '../core/display.js';
 
 export const streamJsonl: StreamRenderer = function* (input) {
-  for (const f of input.findings) yield JSON.stringify(f) + '\n';
-  yield JSON.stringify({ stats: input.stats }) + '\n';
+  for (const f of input.findings) yield stringifyForDisplay(f) + '\n';
+  yield stringifyForDisplay({ stats: input.stats }) + '\n';
 };
 
 export const renderJsonl = toStringRenderer(streamJsonl);

@@ -7,6 +7,7 @@
  * Columns are UTF-16 code units (`columnKind`), the unit our locators use.
  */
 import type { Severity } from '../core/types.js';
+import { stringifyForDisplay } from '../core/display.js';
 import type { ReportFinding, ReportLocation } from './report.js';
 import type { RuleInfo, StreamRenderer } from './types.js';
 import { toStringRenderer } from './types.js';
@@ -135,14 +136,14 @@ export const streamSarif: StreamRenderer = function* (input, ctx) {
   };
   // Lay out the document once with a marker where the results go, then stream the results there
   // at the marker's indentation.
-  const text = JSON.stringify(log, null, 2);
+  const text = stringifyForDisplay(log, 2);
   const at = text.indexOf(`"${RESULTS_MARK}"`);
   const lineStart = text.lastIndexOf('\n', at) + 1;
   const pad = ' '.repeat(text.slice(lineStart).search(/\S/));
   yield text.slice(0, at) + '[';
   let first = true;
   for (const f of input.findings) {
-    const r = JSON.stringify(result(f, index.get(f.rule) ?? 0), null, 2).replace(/\n/g, '\n' + pad + '  ');
+    const r = stringifyForDisplay(result(f, index.get(f.rule) ?? 0), 2).replace(/\n/g, '\n' + pad + '  ');
     yield (first ? '\n' : ',\n') + pad + '  ' + r;
     first = false;
   }

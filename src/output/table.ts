@@ -4,6 +4,7 @@
  * summary. Severity is coloured only when writing to a terminal (`ctx.color`).
  */
 import type { Severity } from '../core/types.js';
+import { neutralise } from '../core/display.js';
 import { shortLocation, type ReportFinding } from './report.js';
 import type { Renderer, StreamRenderer } from './types.js';
 
@@ -23,8 +24,7 @@ function truncate(s: string, width: number): string {
 
 /** Strips control characters a hostile path or channel name could use to rewrite the terminal. */
 function clean(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  return s.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, '?');
+  return neutralise(s, '?');
 }
 
 function topFactors(f: ReportFinding, n: number): string {

@@ -5,6 +5,8 @@
  * bound every string and list they return.
  */
 
+import { neutralise } from '../core/display.js';
+
 export type Json = Record<string, unknown>;
 
 /** Longest string the scorer keeps from a claim (names, ids, URLs). Longer ones are cut. */
@@ -28,7 +30,7 @@ export function own(o: unknown, key: string): unknown {
  * (Trojan Source-style bidi controls) once it is copied into a profile or a reason.
  */
 export function clean(s: string): string {
-  return s.replace(/[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '\ufffd');
+  return neutralise(s);
 }
 
 /** Bounded and cleaned: every claim string the scorer keeps goes through here. */

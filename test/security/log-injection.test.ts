@@ -154,15 +154,16 @@ describe('log injection through scanned content: the CLI', () => {
   });
 
   it('JSONL output keeps hostile text as data: one finding per line, no raw ESC, CR or LF inside a line', async () => {
-    // JSON is for programs: hostile paths and claims stay faithful, as JSON escapes (\u001b). JSON
-    // does not escape C1 or bidi characters; a program printing those fields to a terminal must
-    // clean them itself (the table output does).
+    // JSON is for programs: hostile paths and claims stay faithful, as escapes (\u001b). C1, bidi
+    // and line-separator characters, which JSON.stringify leaves raw, are escaped too, so the JSON
+    // printed on a terminal is inert (src/core/display.ts).
     const t = fakeIo();
     await runScan([dir], { workers: 0, format: 'jsonl' }, t.io);
     const lines = t.out().split('\n').filter(Boolean);
     expect(lines).toHaveLength(tokens.length + 1);
     const parsed = lines.map((l) => JSON.parse(l) as { location?: { path?: string } });
-    expect(t.out()).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);
+    expect(t.out()).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029]/);
+    expect(t.out()).not.toMatch(BIDI);
     const paths = parsed.map((p) => p.location?.path ?? '').join('\n');
     for (const name of HOSTILE_NAMES) expect(paths).toContain(name);
   });

@@ -11,6 +11,7 @@
 import { z } from 'zod';
 import type { WebClient } from '@slack/web-api';
 import { TokenradiusError } from '../../core/errors.js';
+import { neutralise } from '../../core/display.js';
 import { callSlack, createSlackWebClient } from '../../sources/slack/client.js';
 import type { StoredFinding } from '../../store/types.js';
 import type { SinkConfig } from '../options.js';
@@ -28,9 +29,7 @@ const PostedSchema = z.object({ ok: z.literal(true), ts: z.string().optional().c
  * alert (a forged "*Revocation*" line) or reorder what the responder reads.
  */
 export function mrkdwn(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  const oneLine = text.replace(/[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '\ufffd');
-  return oneLine.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return neutralise(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 function clip(text: string, max: number): string {

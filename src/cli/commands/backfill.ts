@@ -24,6 +24,7 @@ import { buildScanDeps, ruleCatalogue } from '../../pipeline/scan-deps.js';
 import { OUTPUT_FORMATS, RENDERERS, emptyBySeverity, severityAtLeast, toReportFinding, type OutputFormat, type Report, type ScanStats } from '../../output/index.js';
 import { createSource, findSourceConfig } from '../../sources/registry.js';
 import { EXIT, usageError } from '../errors.js';
+import { stringifyForDisplay } from '../../core/display.js';
 import { openOutput, processIo, writeAll, type CliIo } from '../io.js';
 import { createProgress } from '../progress.js';
 import { version } from '../program.js';
@@ -86,7 +87,7 @@ export async function runBackfill(sourceId: string, rawOpts: BackfillCliOptions,
     await runner.drain();
     await runner.close();
     const line = { source: sourceConfig.id, chunks: summary.chunks ?? 0, batches: summary.batches ?? 0, aborted: summary.aborted ?? false };
-    await writeAll(io.stdout, opts.format === 'json' ? JSON.stringify(line) + '\n' : `backfill of ${line.source}: ${line.chunks} chunks scanned and stored\n`);
+    await writeAll(io.stdout, opts.format === 'json' ? stringifyForDisplay(line) + '\n' : `backfill of ${line.source}: ${line.chunks} chunks scanned and stored\n`);
   } finally {
     await deps.close();
   }

@@ -16,6 +16,7 @@
 import { Command, Option } from 'commander';
 import { z } from 'zod';
 import { loadConfig } from '../../config/load.js';
+import { stringifyForDisplay } from '../../core/display.js';
 import { TokenradiusError } from '../../core/errors.js';
 import type { SafeFetch } from '../../core/net/types.js';
 import { fingerprint, redact } from '../../core/secrets.js';
@@ -211,7 +212,7 @@ export async function inspectToken(arg: string | undefined, rawOpts: InspectCliO
 
 /** One output line per JSON line: JSON.stringify escapes control characters inside strings, so every newline here is structural. */
 function indentJson(v: unknown): string[] {
-  return JSON.stringify(v, null, 2)
+  return stringifyForDisplay(v, 2)
     .split('\n')
     .map((l) => `    ${l}`);
 }
@@ -306,7 +307,7 @@ export async function runInspect(arg: string | undefined, rawOpts: InspectCliOpt
   const now = (deps.now ?? (() => new Date()))();
   const report = await inspectToken(arg, rawOpts, io, { ...deps, now: () => now });
   const format = rawOpts.format ?? 'text';
-  await writeAll(io.stdout, format === 'json' ? JSON.stringify(report, null, 2) + '\n' : renderInspectText(report, now));
+  await writeAll(io.stdout, format === 'json' ? stringifyForDisplay(report, 2) + '\n' : renderInspectText(report, now));
   return 0;
 }
 
