@@ -18,7 +18,7 @@ import { fingerprint, redact } from '../../core/secrets.js';
 import { isKnownExample, isPlaceholder, looksRedacted, shannonEntropy } from '../filters.js';
 import type { Detector, Match } from '../types.js';
 import { BASE32, BASE64, placements, randomBody } from './gen.js';
-import { guardedFind, patternRule } from './kit.js';
+import { guardedFind, lineBreaksUnescaped, patternRule } from './kit.js';
 
 const IAM_DOCS = 'https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-unique-ids';
 const KEYS_DOCS = 'https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_access-keys.html';
@@ -113,7 +113,10 @@ export const awsAccessKey = {
   reach: { privilege: 'admin', scope: 'an AWS account as the IAM user or role that owns the key', lifetime: 'unbounded' },
   window: PAIR_WINDOW,
   priority: 1,
-  find: guardedFind((text, out: Match[]) => {
+  find: guardedFind((original, out: Match[]) => {
+    // Key ids and secrets on their own lines in a JSON string follow `\n` (see lineBreaksUnescaped);
+    // neither alphabet holds `\` or whitespace, so secrets read off this view are the original's.
+    const text = lineBreaksUnescaped(original);
     const seen = new Set<number>();
     for (const hit of keyIds(text)) {
       const s = pairedSecret(text, hit);
@@ -153,7 +156,8 @@ export const awsAccessKeyId = {
   reach: { privilege: 'read', scope: 'identifies an AWS access key and its account; cannot sign requests without the secret', lifetime: 'unbounded' },
   window: PAIR_WINDOW,
   priority: -1,
-  find: guardedFind((text, out: Match[]) => {
+  find: guardedFind((original, out: Match[]) => {
+    const text = lineBreaksUnescaped(original); // as in awsAccessKey
     for (const hit of keyIds(text)) {
       if (pairedSecret(text, hit)) continue; // reported as `aws-access-key`
       const named = /secret_?access_?key|secretaccesskey/i.test(text.slice(Math.max(0, hit.start - PAIR_DISTANCE), hit.end + PAIR_DISTANCE));

@@ -10,7 +10,7 @@
 import type { Detector, Match } from '../types.js';
 import { isPlaceholder, looksRedacted, shannonEntropy } from '../filters.js';
 import { ALNUM, BASE64, LOWER, randomBody } from './gen.js';
-import { around, combinedRule, guardedFind, namedValuePattern, patternRule } from './kit.js';
+import { around, combinedRule, guardedFind, lineBreaksUnescaped, namedValuePattern, patternRule } from './kit.js';
 
 const b64Key = (bytes: number): string => Buffer.from(randomBody(ALNUM, bytes)).toString('base64').slice(0, Math.ceil(bytes / 3) * 4);
 const storageKey = (): string => `${randomBody(BASE64, 86)}==`;
@@ -154,7 +154,9 @@ export const azureSasToken = {
   docs: 'https://learn.microsoft.com/en-us/azure/storage/common/storage-sas-overview',
   reach: { privilege: 'write', scope: 'the storage resources and permissions the SAS grants, until it expires', lifetime: 'days' },
   window: { before: 2048, after: 512 },
-  find: guardedFind((text, out: Match[]) => {
+  find: guardedFind((original, out: Match[]) => {
+    // A SAS on its own line in a JSON string starts after `\n`, whose letter is a query character.
+    const text = lineBreaksUnescaped(original);
     let from = 0;
     let covered = 0;
     for (let pos = text.indexOf('sig=', from); pos !== -1 && out.length < 500; pos = text.indexOf('sig=', from)) {

@@ -16,7 +16,7 @@
 import type { Detector, Match } from '../types.js';
 import { isPlaceholder, looksRedacted, shannonEntropy } from '../filters.js';
 import { ALNUM, LOWER, randomBody } from './gen.js';
-import { guardedFind } from './kit.js';
+import { guardedFind, lineBreaksUnescaped } from './kit.js';
 
 const PLACEHOLDER_PASSWORD =
   /^(?:pass|passwd|pwd|pw|secret|test|testing|tester|example|admin|administrator|root|toor|postgres|postgresql|mysql|mariadb|mongo|mongodb|redis|rabbitmq|guest|default|user|username|foo|bar|foobar|baz|qwerty|letmein|123456|1234|12345678|abc123|p@ssw0rd|s3cret|hunter2|xyz|none|null|empty|dummy|sample|demo|dev|local)$/i;
@@ -60,8 +60,10 @@ interface UrlRuleSpec {
 
 function urlRule(spec: UrlRuleSpec): Detector {
   // scheme://[user]:password@host[:port][,host[:port]…][/database] — bounded, negated classes: linear.
+  // Not preceded by a scheme character (part of a longer scheme, `x-postgres://`), except a `+`
+  // that does not follow one: the added-line mark of a diff (`+postgres://…` at a line start).
   const re = new RegExp(
-    `(?<![A-Za-z0-9+.-])(${spec.schemes}):\\/\\/([^\\s:@/?#'"<>\`\\\\]{0,128}):([^\\s@/?#'"<>\`\\\\]{1,256})@((?:[A-Za-z0-9._~%-]{1,253}|\\[[0-9a-fA-F:.]{2,45}\\])(?::[0-9]{1,5})?(?:,[A-Za-z0-9._~%-]{1,253}(?::[0-9]{1,5})?){0,10})(?:\\/([A-Za-z0-9._~%$-]{0,128}))?`,
+    `(?<![A-Za-z0-9.-])(?<![A-Za-z0-9+.-]\\+)(${spec.schemes}):\\/\\/([^\\s:@/?#'"<>\`\\\\]{0,128}):([^\\s@/?#'"<>\`\\\\]{1,256})@((?:[A-Za-z0-9._~%-]{1,253}|\\[[0-9a-fA-F:.]{2,45}\\])(?::[0-9]{1,5})?(?:,[A-Za-z0-9._~%-]{1,253}(?::[0-9]{1,5})?){0,10})(?:\\/([A-Za-z0-9._~%$-]{0,128}))?`,
     'gi',
   );
   return {
@@ -71,7 +73,10 @@ function urlRule(spec: UrlRuleSpec): Detector {
     keywords: spec.keywords,
     docs: spec.docs,
     ...(spec.reach ? { reach: spec.reach } : {}),
-    find: guardedFind((text, out: Match[]) => {
+    find: guardedFind((original, out: Match[]) => {
+      // A URL on its own line in a JSON string follows `\n` (see lineBreaksUnescaped); the
+      // classes above exclude `\` and whitespace, so a match never spans a replaced escape.
+      const text = lineBreaksUnescaped(original);
       re.lastIndex = 0;
       let m: RegExpExecArray | null;
       while ((m = re.exec(text)) !== null && out.length < 500) {
@@ -189,7 +194,10 @@ export const jdbcConnectionString = {
   keywords: ['jdbc:'],
   docs: 'https://docs.oracle.com/javase/tutorial/jdbc/basics/connecting.html',
   reach: { privilege: 'admin', scope: 'a database as the URL’s user', lifetime: 'unbounded' },
-  find: guardedFind((text, out: Match[]) => {
+  find: guardedFind((original, out: Match[]) => {
+    // In a JSON string the URL would follow the `n` of `\n` (no boundary) and run on through the
+    // next `\n` (no whitespace): matched on the view where escaped line breaks are line breaks.
+    const text = lineBreaksUnescaped(original);
     JDBC.lastIndex = 0;
     let m: RegExpExecArray | null;
     while ((m = JDBC.exec(text)) !== null && out.length < 500) {
@@ -272,7 +280,9 @@ export const adoConnectionString = {
   docs: 'https://learn.microsoft.com/en-us/dotnet/framework/data/adonet/connection-string-syntax',
   reach: { privilege: 'admin', scope: 'a database (often SQL Server) as the string’s user', lifetime: 'unbounded' },
   window: { before: 1024, after: 1024 },
-  find: guardedFind((text, out: Match[]) => {
+  find: guardedFind((original, out: Match[]) => {
+    // A connection string runs between line breaks: in a JSON string those are `\n` escapes.
+    const text = lineBreaksUnescaped(original);
     // Where server-like keys are (one linear pass): a password key with none within reach of its
     // window cannot form a connection string, so it is skipped without examining its ~2 KiB
     // neighbourhood (text of nothing but `pwd=` took ~20 s per MiB before).

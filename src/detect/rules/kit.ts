@@ -61,6 +61,23 @@ export interface PatternRuleSpec {
   examples: () => RuleExamples;
 }
 
+// Bounded run: a megabyte of backslashes must stay linear (JSON nests rarely more than 3 deep).
+const ESCAPED_BREAK = /\\{1,8}[nrt]/g;
+const UNESCAPED: Record<string, string> = { n: '\n', r: '\r', t: '\t' };
+
+/**
+ * `text` with every `\n`, `\r` and `\t` escape turned into spaces and the character it stands
+ * for: same length, so offsets hold. A token pasted on its own line inside a JSON string (a Jira
+ * issue or Slack export: `…{code}\nghp_…\n{code}…`) directly follows the escape's letter, which a
+ * `(?<![A-Za-z0-9_])` boundary took for the end of a longer word, and a value read up to the end
+ * of its line ran on through the escape into the next one. Rules match on this view (a run of backslashes
+ * before the letter goes too: `\\n` is a line break in JSON inside a JSON string) and read secrets
+ * from spans that never cover a replaced escape.
+ */
+export function lineBreaksUnescaped(text: string): string {
+  return text.indexOf('\\') === -1 ? text : text.replace(ESCAPED_BREAK, (e) => ' '.repeat(e.length - 1) + UNESCAPED[e[e.length - 1]!]!);
+}
+
 /** The `find` of a Detector, guarded: exceptions are swallowed (keeping what was found) and output is bounded. */
 export function guardedFind(run: (text: string, out: Match[]) => void): (text: string) => Match[] {
   return (text: string): Match[] => {
@@ -97,18 +114,18 @@ export function patternRule(spec: PatternRuleSpec): Detector {
   const bodyOf = spec.body ?? ((s: string) => stripKeyword(s, spec.keywords));
 
   const accept = (text: string, m: RegExpExecArray, out: Match[]): void => {
-    let raw: string | undefined;
+    // `m` comes from the lineBreaksUnescaped view of `text`: the secret is read from `text` itself.
     let start: number;
+    let end: number;
     if (group === 0) {
-      raw = m[0];
       start = m.index;
+      end = start + m[0].length;
     } else {
-      raw = m[group];
       const idx = m.indices?.[group];
-      if (raw === undefined || !idx) return;
-      start = idx[0];
+      if (m[group] === undefined || !idx) return;
+      [start, end] = idx;
     }
-    const end = start + raw.length;
+    const raw = text.slice(start, end);
     if (isTruncatedAt(text, start, end)) return;
     const secret = spec.normalise ? spec.normalise(raw) : raw;
     const reason = falsePositiveReason(secret, {
@@ -126,13 +143,14 @@ export function patternRule(spec: PatternRuleSpec): Detector {
     out.push({ ruleId: spec.id, kind: 'credential', secret, start, end, ...(context && Object.keys(context).length > 0 ? { context } : {}) });
   };
 
-  const find = guardedFind((text, out) => {
+  const find = guardedFind((original, out) => {
+    const text = lineBreaksUnescaped(original);
     if (!spec.anchor) {
       re.lastIndex = 0;
       let m: RegExpExecArray | null;
       while ((m = re.exec(text)) !== null && out.length < MAX_MATCHES_PER_RULE) {
         if (m[0].length === 0) re.lastIndex++;
-        accept(text, m, out);
+        accept(original, m, out);
       }
       return;
     }
@@ -160,12 +178,12 @@ export function patternRule(spec: PatternRuleSpec): Detector {
         // Only the match that contains this occurrence of the literal: others belong to their own anchors.
         if (ms > pos || me < pos + literal.length) continue;
         // Re-run `accept` against the full text so offsets and neighbourhood checks are chunk-relative.
-        const shifted = Object.assign([...m], { index: ms, input: text }) as unknown as RegExpExecArray;
+        const shifted = Object.assign([...m], { index: ms, input: original }) as unknown as RegExpExecArray;
         if (m.indices) {
           const indices = m.indices.map((p) => (p ? ([p[0] + ws, p[1] + ws] as [number, number]) : p));
           (shifted as { indices?: unknown }).indices = indices;
         }
-        accept(text, shifted, out);
+        accept(original, shifted, out);
         coveredUntil = me;
         break;
       }
