@@ -28,29 +28,11 @@ import { sha256Hex } from '../../core/secrets.js';
 import { isGithubSource, type GithubSourceConfig } from '../../sources/github/options.js';
 import { planGithubWebhook } from '../../sources/github/webhook.js';
 import { webhookRouteOptions, type RoutePlugin, type ServerDeps } from '../app.js';
+import { handOnOrForget, header, withDeadline } from './webhook-delivery.js';
 
 const HAND_ON_DEADLINE_MS = 5000;
 /** Budget for forgetting the delivery id after a failed hand-on (the 503 must still come promptly). */
 const FORGET_DEADLINE_MS = 1000;
-
-function header(request: FastifyRequest, name: string): string | undefined {
-  const v = request.headers[name];
-  return typeof v === 'string' ? v : Array.isArray(v) ? v[0] : undefined;
-}
-
-async function withDeadline<T>(p: Promise<T>, what: string, ms = HAND_ON_DEADLINE_MS): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      p,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new TokenradiusError('QUEUE_UNAVAILABLE', `${what} took too long; retry`)), ms);
-      }),
-    ]);
-  } finally {
-    if (timer) clearTimeout(timer);
-  }
-}
 
 /** `sha256=<hex>` over the raw string body, as GitHub signs; false for anything missing or malformed. */
 async function verified(webhooks: Webhooks, raw: Buffer, signature: string | undefined): Promise<'ok' | 'missing' | 'invalid'> {
@@ -93,7 +75,7 @@ export function githubWebhookHandler(deps: ServerDeps, resolve: (request: Fastif
     const store = deps.store;
     if (!store) throw new TokenradiusError('STORE_UNAVAILABLE', 'this process has no findings store to remember webhook deliveries');
     const id = deliveryId(request, raw);
-    const fresh = await withDeadline(store.rememberDelivery(source.id, id, source.dedupeTtlSeconds), 'remembering the delivery');
+    const fresh = await withDeadline(store.rememberDelivery(source.id, id, source.dedupeTtlSeconds), 'remembering the delivery', HAND_ON_DEADLINE_MS);
     if (!fresh) {
       logger.warn({ source: source.id }, 'github webhook: replayed delivery rejected');
       throw new TokenradiusError('SIGNATURE_INVALID', 'this GitHub webhook delivery was already received (replay)');
@@ -106,21 +88,16 @@ export function githubWebhookHandler(deps: ServerDeps, resolve: (request: Fastif
       logger.debug({ source: source.id, reason: plan.reason }, 'github webhook: ignored');
       return reply.status(200).send({ ok: true, ignored: plan.reason });
     }
-    try {
+    // Not handed on (503): the id is forgotten so that the redelivery is not taken for a replay. A
+    // poll enqueued before the failure may then run twice: harmless, as findings are upserted by
+    // fingerprint and alerted once per version, whereas a refused redelivery would lose the push.
+    return handOnOrForget({ store, sourceId: source.id, deliveryId: id, receiver: 'github webhook', logger, forgetDeadlineMs: FORGET_DEADLINE_MS }, async () => {
       const ingress = deps.ingress;
       if (!ingress) throw new TokenradiusError('QUEUE_UNAVAILABLE', 'this process does not run a pipeline (start it with workers or REDIS_URL)');
-      const jobs = await withDeadline(Promise.all(plan.since.map((since) => ingress.requestPoll(source.id, { since, reason: 'webhook' }))), 'enqueueing the commit fetch');
+      const jobs = await withDeadline(Promise.all(plan.since.map((since) => ingress.requestPoll(source.id, { since, reason: 'webhook' }))), 'enqueueing the commit fetch', HAND_ON_DEADLINE_MS);
       logger.info({ source: source.id, repo: plan.repo, branch: plan.branch, commits: plan.commits, jobs: jobs.length }, 'github webhook: push enqueued');
       return reply.status(202).send({ ok: true, commits: plan.commits, jobs: jobs.length });
-    } catch (e) {
-      // Not handed on: forget the id so that the redelivery (prompted by the 503) is not a "replay".
-      // A poll enqueued before the failure may then run twice: harmless, as findings are upserted by
-      // fingerprint and alerted once per version, whereas a refused redelivery would lose the push.
-      await withDeadline(store.forgetDelivery(source.id, id), 'forgetting the delivery', FORGET_DEADLINE_MS).catch((fe: unknown) => {
-        logger.warn({ source: source.id, code: fe instanceof TokenradiusError ? fe.code : 'INTERNAL' }, 'github webhook: could not forget the delivery id; its redelivery will be refused (the next backfill reads the commits)');
-      });
-      throw e;
-    }
+    });
   };
 }
 

@@ -30,29 +30,11 @@ import { sha256Hex } from '../../core/secrets.js';
 import { isJiraSource, type JiraSourceConfig } from '../../sources/jira/options.js';
 import { planJiraWebhook, verifyJiraSignature } from '../../sources/jira/webhook.js';
 import { webhookRouteOptions, type RoutePlugin, type ServerDeps } from '../app.js';
+import { handOnOrForget, header, withDeadline } from './webhook-delivery.js';
 
 const HAND_ON_DEADLINE_MS = 5000;
 /** Budget for forgetting the delivery id after a failed hand-on (the 503 must still come promptly). */
 const FORGET_DEADLINE_MS = 1000;
-
-function header(request: FastifyRequest, name: string): string | undefined {
-  const v = request.headers[name];
-  return typeof v === 'string' ? v : Array.isArray(v) ? v[0] : undefined;
-}
-
-async function withDeadline<T>(p: Promise<T>, what: string, ms = HAND_ON_DEADLINE_MS): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      p,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new TokenradiusError('QUEUE_UNAVAILABLE', `${what} took too long; retry`)), ms);
-      }),
-    ]);
-  } finally {
-    if (timer) clearTimeout(timer);
-  }
-}
 
 /** A delivery id safe to store: Jira's identifier, else a hash of the exact body. */
 function deliveryId(request: FastifyRequest, rawBody: Buffer): string {
@@ -79,7 +61,7 @@ export function jiraWebhookHandler(deps: ServerDeps, resolve: (request: FastifyR
 
     if (!deps.store) throw new TokenradiusError('STORE_UNAVAILABLE', 'this process has no findings store to remember webhook deliveries');
     const id = deliveryId(request, rawBody);
-    const fresh = await withDeadline(deps.store.rememberDelivery(source.id, id, source.dedupeTtlSeconds), 'remembering the delivery');
+    const fresh = await withDeadline(deps.store.rememberDelivery(source.id, id, source.dedupeTtlSeconds), 'remembering the delivery', HAND_ON_DEADLINE_MS);
     if (!fresh) {
       logger.warn({ source: source.id, retry: header(request, 'x-atlassian-webhook-retry') ?? null }, 'jira webhook: replayed delivery rejected');
       throw new TokenradiusError('SIGNATURE_INVALID', 'this Jira webhook delivery was already received (replay)');
@@ -90,24 +72,18 @@ export function jiraWebhookHandler(deps: ServerDeps, resolve: (request: FastifyR
       logger.debug({ source: source.id, event: plan.event ?? null, reason: plan.reason }, 'jira webhook: ignored');
       return reply.status(200).send({ ok: true, ignored: plan.reason });
     }
-    const store = deps.store;
-    try {
+    // Not handed on (503): the id is forgotten so that Jira's retry is not taken for a replay.
+    return handOnOrForget({ store: deps.store, sourceId: source.id, deliveryId: id, receiver: 'jira webhook', logger, forgetDeadlineMs: FORGET_DEADLINE_MS }, async () => {
       if (!deps.ingress) throw new TokenradiusError('QUEUE_UNAVAILABLE', 'this process does not run a pipeline (start it with workers or REDIS_URL)');
       if (plan.kind === 'chunks') {
-        await withDeadline(deps.ingress.submitChunks(plan.chunks), 'enqueueing the issue text');
+        await withDeadline(deps.ingress.submitChunks(plan.chunks), 'enqueueing the issue text', HAND_ON_DEADLINE_MS);
         logger.info({ source: source.id, event: plan.event, issue: plan.issue, chunks: plan.chunks.length }, 'jira webhook: enqueued');
         return reply.status(202).send({ ok: true, chunks: plan.chunks.length });
       }
-      const job = await withDeadline(deps.ingress.requestPoll(source.id, { since: plan.since, reason: 'webhook' }), 'enqueueing the issue fetch');
+      const job = await withDeadline(deps.ingress.requestPoll(source.id, { since: plan.since, reason: 'webhook' }), 'enqueueing the issue fetch', HAND_ON_DEADLINE_MS);
       logger.info({ source: source.id, event: plan.event, issue: plan.issue, job }, 'jira webhook: issue fetch enqueued');
       return reply.status(202).send({ ok: true, fetch: plan.issue });
-    } catch (e) {
-      // Not handed on: forget the id so that Jira's retry (prompted by the 503) is not a "replay".
-      await withDeadline(store.forgetDelivery(source.id, id), 'forgetting the delivery', FORGET_DEADLINE_MS).catch((fe: unknown) => {
-        logger.warn({ source: source.id, code: fe instanceof TokenradiusError ? fe.code : 'INTERNAL' }, 'jira webhook: could not forget the delivery id; its retry will be refused (the next backfill reads the issue)');
-      });
-      throw e;
-    }
+    });
   };
 }
 

@@ -30,30 +30,12 @@ import { planSlackEvent } from '../../sources/slack/events.js';
 import { isSlackSource, type SlackSourceConfig } from '../../sources/slack/options.js';
 import { verifySlackSignature } from '../../sources/slack/signature.js';
 import { webhookRouteOptions, type RoutePlugin, type ServerDeps } from '../app.js';
+import { handOnOrForget, header, withDeadline } from './webhook-delivery.js';
 
 /** Budget for dedupe + enqueue, under Slack's 3 s acknowledgement limit. */
 const HAND_ON_DEADLINE_MS = 2500;
 /** Budget for forgetting the event id after a failed hand-on (the 503 must still beat Slack's 3 s). */
 const FORGET_DEADLINE_MS = 400;
-
-function header(request: FastifyRequest, name: string): string | undefined {
-  const v = request.headers[name];
-  return typeof v === 'string' ? v : Array.isArray(v) ? v[0] : undefined;
-}
-
-async function withDeadline<T>(p: Promise<T>, what: string, ms = HAND_ON_DEADLINE_MS): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      p,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new TokenradiusError('QUEUE_UNAVAILABLE', `${what} took too long; retry`)), ms);
-      }),
-    ]);
-  } finally {
-    if (timer) clearTimeout(timer);
-  }
-}
 
 export function slackEventsHandler(deps: ServerDeps, resolve: (request: FastifyRequest) => SlackSourceConfig | undefined) {
   const { logger } = deps;
@@ -95,29 +77,22 @@ export function slackEventsHandler(deps: ServerDeps, resolve: (request: FastifyR
     const deliveryId = `slack-event-${plan.eventId}`;
     if (store) {
       const ttl = source.dedupeTtlSeconds;
-      const fresh = await withDeadline(store.rememberDelivery(source.id, deliveryId, ttl), 'remembering the event');
+      const fresh = await withDeadline(store.rememberDelivery(source.id, deliveryId, ttl), 'remembering the event', HAND_ON_DEADLINE_MS);
       if (!fresh) {
         logger.info({ source: source.id, eventId: plan.eventId, retry: retryNum ?? null }, 'slack events: duplicate delivery dropped');
         return reply.status(200).send({ ok: true, duplicate: true });
       }
     }
-    try {
+    // Not handed on (503): the id is forgotten so that Slack's retry is accepted.
+    await handOnOrForget({ store, sourceId: source.id, deliveryId, receiver: 'slack events', logger, forgetDeadlineMs: FORGET_DEADLINE_MS }, async () => {
       if (plan.kind === 'chunks') {
-        await withDeadline(ingress.submitChunks(plan.chunks), 'enqueueing the message');
+        await withDeadline(ingress.submitChunks(plan.chunks), 'enqueueing the message', HAND_ON_DEADLINE_MS);
         logger.info({ source: source.id, eventId: plan.eventId, chunks: plan.chunks.length, retry: retryNum ?? null }, 'slack events: message enqueued');
       } else {
-        const job = await withDeadline(ingress.requestPoll(source.id, { since: plan.since, reason: 'webhook' }), 'enqueueing the file fetch');
+        const job = await withDeadline(ingress.requestPoll(source.id, { since: plan.since, reason: 'webhook' }), 'enqueueing the file fetch', HAND_ON_DEADLINE_MS);
         logger.info({ source: source.id, eventId: plan.eventId, job }, 'slack events: file fetch enqueued');
       }
-    } catch (e) {
-      // Not handed on: forget the id so that Slack's retry (prompted by the 503) is accepted.
-      if (store) {
-        await withDeadline(store.forgetDelivery(source.id, deliveryId), 'forgetting the event', FORGET_DEADLINE_MS).catch((fe: unknown) => {
-          logger.warn({ source: source.id, eventId: plan.eventId, code: fe instanceof TokenradiusError ? fe.code : 'INTERNAL' }, 'slack events: could not forget the event id; its retry will be dropped (the next backfill reads it)');
-        });
-      }
-      throw e;
-    }
+    });
     return reply.status(200).send({ ok: true });
   };
 }
