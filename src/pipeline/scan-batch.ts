@@ -12,8 +12,9 @@
  *   error (`STORE_UNAVAILABLE`, …). Upserts are idempotent, so a re-run after a crash stores nothing
  *   twice; its results then say `unchanged`, and the caller acts on every touched finding again
  *   (act's claim keys make that harmless).
- * - A group the store refuses for good (`PAYLOAD_INVALID`: one observation it cannot store) is
- *   stored again chunk by chunk, so only the chunk(s) it came from become poison.
+ * - A group the store refuses for any other reason (`PAYLOAD_INVALID`: an observation it cannot
+ *   store; `INTERNAL`: something unexpected) is stored again chunk by chunk, so only the chunk(s)
+ *   it came from become poison (the runner retries those alone, then keeps them as failed).
  */
 import { isTokenradiusError, wrapError, type TokenradiusError } from '../core/errors.js';
 import type { Chunk, FindingObservation, UpsertResult } from '../core/types.js';
@@ -45,9 +46,14 @@ function asError(e: unknown): TokenradiusError {
   return isTokenradiusError(e) ? e : wrapError('INTERNAL', 'unexpected error while scanning a chunk', e);
 }
 
-/** Store failures worth retrying the whole batch for (the database is down, busy, restarting). */
+/**
+ * Store failures that concern every chunk alike (the database is down, busy, restarting, full, or
+ * asks us to wait): the whole batch is retried. Anything else (a value it refuses, an unexpected
+ * error) may be one chunk's doing, so the group is stored again chunk by chunk to find it — as
+ * one-chunk-at-a-time scanning isolated it before batches.
+ */
 function retryable(e: TokenradiusError): boolean {
-  return e.retry !== 'never' || e.code === 'STORE_READ_ONLY' || e.code === 'STORE_UNAVAILABLE';
+  return e.code === 'STORE_UNAVAILABLE' || e.code === 'STORE_READ_ONLY' || e.code === 'QUEUE_UNAVAILABLE' || typeof e.retry === 'object';
 }
 
 /**
@@ -118,7 +124,7 @@ export async function scanBatch(chunks: readonly Chunk[], deps: ScanDeps, sink: 
     } catch (e) {
       const err = asError(e);
       if (retryable(err)) throw err;
-      // Refused for good: find the chunk(s) the store cannot take, one transaction per chunk.
+      // Not an outage: find the chunk(s) the store cannot take, one transaction per chunk.
       for (const g of group) {
         try {
           await store(sink, [g], max);

@@ -103,7 +103,7 @@ describe('scanBatch', () => {
     expect(out.flatMap((o) => o.result!.matches.map((m) => m.change))).toEqual(Array(7).fill('new'));
   });
 
-  it('isolates the chunk whose observation the store refuses for good; the others are stored', async () => {
+  it.each(['PAYLOAD_INVALID', 'INTERNAL'] as const)('isolates the chunk whose observation the store refuses (%s); the others are stored', async (code) => {
     const bad = githubPat();
     const good = [githubPat(), githubPat()];
     const chunks = [slackChunk(0, `ok ${good[0]}`), slackChunk(1, `poison ${bad}`), slackChunk(2, `ok ${good[1]}`)];
@@ -113,12 +113,12 @@ describe('scanBatch', () => {
       calls: 0,
       async upsertMany(obs: readonly FindingObservation[]): Promise<UpsertResult[]> {
         sink.calls++;
-        if (obs.some((o) => o.fingerprint === fingerprint(bad))) throw new TokenradiusError('PAYLOAD_INVALID', 'observation is invalid');
+        if (obs.some((o) => o.fingerprint === fingerprint(bad))) throw new TokenradiusError(code, 'observation refused');
         return store.upsertMany(obs);
       },
     };
     const out = await scanBatch(chunks, deps, sink, now);
-    expect(out[1]!.error?.code).toBe('PAYLOAD_INVALID');
+    expect(out[1]!.error?.code).toBe(code);
     expect(out[1]!.result).toBeUndefined();
     expect(out[0]!.result!.matches).toMatchObject([{ fingerprint: fingerprint(good[0]!), change: 'new' }]);
     expect(out[2]!.result!.matches).toMatchObject([{ fingerprint: fingerprint(good[1]!), change: 'new' }]);
