@@ -18,6 +18,7 @@ import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { crc32 } from 'node:zlib';
 import { fingerprint } from '../src/core/secrets.js';
+import { lineColumns } from './manifest.js';
 
 export type CorpusKind = 'chat' | 'ticket' | 'diff' | 'source';
 
@@ -56,6 +57,13 @@ export interface CorpusOptions {
   /** Average distance between planted tokens, in bytes (default 48 KiB: sparse, as in real text). */
   tokenEveryBytes?: number;
 }
+
+/**
+ * Bumped whenever the bytes generated for a seed change, so cached corpora (bench/scan.ts) are
+ * rewritten. 2: a key block on an added diff line carries one `+` per line, as git prints it
+ * (version 1 doubled it on every line but the first: a block no diff holds, found by nobody).
+ */
+export const CORPUS_VERSION = 2;
 
 const DEFAULT_SIZE = 112 * 1024 * 1024;
 const DEFAULT_SEED = 1;
@@ -276,24 +284,16 @@ function planter(tokenEveryBytes: number): Planter {
 
 /** Where each plant ended up in the finished document. Throws if one cannot be found (a generator bug). */
 function locate(path: string, text: string, plants: readonly Plant[]): PlantedToken[] {
-  const out: PlantedToken[] = [];
+  const offsets: number[] = [];
   let from = 0;
-  let line = 1;
-  let lineStart = 0;
-  let counted = 0; // text[0, counted) has been scanned for line breaks
   for (const p of plants) {
     const at = text.indexOf(p.probe, from);
     if (at < 0) throw new Error(`corpus: planted ${p.ruleId} not found in ${path}`);
-    const offset = p.placement === 'pem-block' ? text.lastIndexOf('-----BEGIN RSA PRIVATE KEY-----', at) : at;
-    for (let i = text.indexOf('\n', counted); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) {
-      line++;
-      lineStart = i + 1;
-    }
-    counted = offset;
-    out.push({ ruleId: p.ruleId, placement: p.placement, offset, line, column: offset - lineStart + 1, fingerprint: fingerprint(p.secret) });
+    offsets.push(p.placement === 'pem-block' ? text.lastIndexOf('-----BEGIN RSA PRIVATE KEY-----', at) : at);
     from = at + p.probe.length;
   }
-  return out;
+  const places = lineColumns(text, offsets);
+  return plants.map((p, i) => ({ ruleId: p.ruleId, placement: p.placement, offset: offsets[i]!, ...places[i]!, fingerprint: fingerprint(p.secret) }));
 }
 
 function chatDay(r: Rng, target: number, p: Planter): string {
@@ -428,7 +428,8 @@ function diff(r: Rng, target: number, p: Planter): string {
         let line = codeLine(r, lang);
         if (mark === '+') {
           const tok = p.maybe(r, line.length);
-          if (tok) line = tok.split('\n').join('\n+');
+          // The join below marks every line of a multi-line token (a key block) once, as git does.
+          if (tok) line = tok;
         }
         out.push(mark + line.split('\n').join('\n' + mark));
         size += line.length + 2;
@@ -491,6 +492,7 @@ export function* generateCorpus(opts: CorpusOptions = {}): Generator<CorpusFile>
 
 /** The manifest file: every planted token with its file, for checking a scan against it. */
 export interface CorpusManifest {
+  version: number;
   seed: number;
   sizeBytes: number;
   tokenEveryBytes: number;
@@ -526,6 +528,7 @@ export function writeCorpus(dir: string, opts: CorpusOptions = {}, manifestPath?
   }
   if (manifestPath !== undefined) {
     const manifest: CorpusManifest = {
+      version: CORPUS_VERSION,
       seed: opts.seed ?? DEFAULT_SEED,
       sizeBytes: opts.sizeBytes ?? DEFAULT_SIZE,
       tokenEveryBytes: opts.tokenEveryBytes ?? DEFAULT_TOKEN_EVERY,
@@ -534,8 +537,11 @@ export function writeCorpus(dir: string, opts: CorpusOptions = {}, manifestPath?
       planted,
       tokens,
     };
+    // One token a line: greppable by path, rule or fingerprint, and diffable between versions.
+    const { tokens: list, ...head } = manifest;
+    const text = `${JSON.stringify(head, null, 1).slice(0, -2)},\n "tokens": [\n${list.map((t) => `  ${JSON.stringify(t)}`).join(',\n')}\n ]\n}\n`;
     mkdirSync(dirname(manifestPath), { recursive: true });
-    writeFileSync(manifestPath, JSON.stringify(manifest, null, 1) + '\n');
+    writeFileSync(manifestPath, text);
   }
   return { files, bytes, planted };
 }
