@@ -18,14 +18,19 @@
  * the page cache) and the best and the median are printed: the machine is shared, and wall-clock
  * figures suffer when the load average is above the number of CPUs.
  *
+ * Folder runs are also checked against the corpus manifest (`<dir>.manifest.json`, written with the
+ * corpus): every planted token must be in the report at its file, line and column with its
+ * fingerprint — "planted N, found N, missed 0", or the misses listed by rule.
+ *
  * Targets (issue 2): folder ≥ 200 MB/s end to end on 2 cores, peak RSS < 300 MB for a 1 GB folder
  * or a large git history. Nothing is asserted: these are measurements.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { generateCorpus, writeCorpus } from './corpus.js';
+import { dirname, join, relative, resolve } from 'node:path';
+import { CORPUS_VERSION, defaultManifestPath, generateCorpus, writeCorpus, type CorpusManifest } from './corpus.js';
+import { checkAgainstManifest, describeCheck, type Reported } from './manifest.js';
 
 const root = resolve(dirname(new URL(import.meta.url).pathname), '../..');
 const cli = join(root, 'dist/src/cli/main.js');
@@ -48,7 +53,8 @@ if (process.argv.includes('--help') || process.argv.includes('-h')) {
   --large-mb N    size of that folder in MiB (default 1024)
   --keep-large    keep .bench/corpus-1g for the next run
 
-Prints MiB/s by wall clock and per CPU-second, peak RSS (VmHWM, all threads) and the load average.`);
+Prints MiB/s by wall clock and per CPU-second, peak RSS (VmHWM, all threads) and the load average,
+and checks each folder report against the corpus manifest (planted, found, missed by rule).`);
   process.exit(0);
 }
 
@@ -88,6 +94,14 @@ interface RunResult {
   cpuSeconds: number;
   peakRssMb: number;
   stats: { files: number; items: number; bytes: number; findings: number; chunks: number };
+  /** Every file occurrence in the report (paths relative to the scanned folder). */
+  occurrences: Reported[];
+}
+
+interface ReportFinding {
+  fingerprint: string;
+  rule: string;
+  occurrences: Array<{ kind: string; path?: string; line?: number; column?: number }>;
 }
 
 async function runScan(args: string[]): Promise<RunResult> {
@@ -110,20 +124,30 @@ async function runScan(args: string[]): Promise<RunResult> {
   clearInterval(poll);
   const seconds = (performance.now() - t0) / 1000;
   if (code !== 0 && code !== 1) throw new Error(`scan failed (exit ${code}): ${stderr.slice(0, 2000)}`);
-  const stats = (JSON.parse(readFileSync(report, 'utf8')) as { stats: RunResult['stats'] }).stats;
+  const parsed = JSON.parse(readFileSync(report, 'utf8')) as { stats: RunResult['stats']; findings: ReportFinding[] };
   rmSync(report, { force: true });
-  return { seconds, cpuSeconds: cpu, peakRssMb: peakKb / 1024, stats };
+  const occurrences: Reported[] = [];
+  for (const f of parsed.findings) {
+    for (const o of f.occurrences) {
+      if (o.kind !== 'file' || o.path === undefined || o.line === undefined || o.column === undefined) continue;
+      occurrences.push({ path: relative(resolve(args[0]!), resolve(o.path)), line: o.line, column: o.column, fingerprint: f.fingerprint, ruleId: f.rule });
+    }
+  }
+  return { seconds, cpuSeconds: cpu, peakRssMb: peakKb / 1024, stats: parsed.stats, occurrences };
 }
 
-function ensureCorpus(dir: string, mb: number): void {
+/** Writes the corpus and its manifest unless this generator version already wrote them; returns the manifest path. */
+function ensureCorpus(dir: string, mb: number): string {
   const marker = `${dir}.meta.json`;
-  const want = JSON.stringify({ sizeMb: mb, seed });
-  if (existsSync(marker) && readFileSync(marker, 'utf8') === want && existsSync(dir)) return;
+  const manifest = defaultManifestPath(dir);
+  const want = JSON.stringify({ sizeMb: mb, seed, version: CORPUS_VERSION });
+  if (existsSync(marker) && readFileSync(marker, 'utf8') === want && existsSync(dir) && existsSync(manifest)) return manifest;
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  const r = writeCorpus(dir, { sizeBytes: mb * 1024 * 1024, seed });
+  const r = writeCorpus(dir, { sizeBytes: mb * 1024 * 1024, seed }, manifest);
   writeFileSync(marker, want);
-  console.log(`corpus: wrote ${r.files} files, ${(r.bytes / 1048576).toFixed(1)} MiB, ${r.planted} planted tokens in ${dir}`);
+  console.log(`corpus: wrote ${r.files} files, ${(r.bytes / 1048576).toFixed(1)} MiB, ${r.planted} planted tokens in ${dir} (manifest ${manifest})`);
+  return manifest;
 }
 
 /** A repository whose history adds a corpus in commits of ~40 files each. */
@@ -176,11 +200,21 @@ function report(label: string, results: RunResult[]): void {
   );
 }
 
-async function measure(label: string, args: string[], n: number, warm: boolean): Promise<void> {
+/** The last run's report against the manifest: every planted token at its place, by fingerprint. */
+function checkReport(label: string, manifestPath: string, run: RunResult): void {
+  const m = JSON.parse(readFileSync(manifestPath, 'utf8')) as CorpusManifest;
+  const check = checkAgainstManifest(m.tokens, run.occurrences);
+  const [head, ...rest] = describeCheck(check);
+  console.log(`${label.padEnd(24)} manifest: ${head} (${run.stats.findings} findings: one per distinct secret)`);
+  for (const line of rest) console.log(`${' '.repeat(24)} ${line}`);
+}
+
+async function measure(label: string, args: string[], n: number, warm: boolean, manifestPath?: string): Promise<void> {
   if (warm) await runScan(args); // fill the page cache: measure scanning, not the disk
   const results: RunResult[] = [];
   for (let i = 0; i < n; i++) results.push(await runScan(args));
   report(label, results);
+  if (manifestPath) checkReport(label, manifestPath, results[results.length - 1]!);
 }
 
 if (!existsSync(cli)) {
@@ -191,8 +225,7 @@ mkdirSync(benchDir, { recursive: true });
 console.log(`load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} CPUs; workers: ${workers ?? 'default (one per CPU but one; the main thread scans too)'}`);
 
 const corpus = join(benchDir, 'corpus');
-ensureCorpus(corpus, sizeMb);
-await measure('scan folder', [corpus], runs, true);
+await measure('scan folder', [corpus], runs, true, ensureCorpus(corpus, sizeMb));
 
 let gitOk = true;
 try {
@@ -204,14 +237,15 @@ if (gitOk && gitMb > 0) await measure('scan git history', [ensureGitRepo()], run
 
 if (large) {
   const dir = join(benchDir, 'corpus-1g');
-  ensureCorpus(dir, largeMb);
+  const manifest = ensureCorpus(dir, largeMb);
   try {
     // Just written or kept from an earlier run: in the page cache either way (if memory allows).
-    await measure(`scan folder ${largeMb} MiB`, [dir], 1, false);
+    await measure(`scan folder ${largeMb} MiB`, [dir], 1, false, manifest);
   } finally {
     if (!keepLarge) {
       rmSync(dir, { recursive: true, force: true });
       rmSync(`${dir}.meta.json`, { force: true });
+      rmSync(manifest, { force: true });
     }
   }
 }
