@@ -75,8 +75,6 @@ export interface ActDeps {
   maxAttempts?: number;
   /** A `pending` revocation whose worker died is taken over (after a `check`) after this. Default 120 s. */
   revocationReclaimAfterMs?: number;
-  /** Purge expired sealed tokens and delivery ids at most this often (ms), from the act role. */
-  purgeIntervalMs?: number;
   now?: () => Date;
 }
 
@@ -437,8 +435,6 @@ export async function remediate(
 // ---------------------------------------------------------------------------------------------
 // Maintenance
 
-const lastRun = new WeakMap<object, number>();
-
 /**
  * Revocations left `pending` by a dead worker whose act job is gone (failed for good): take them
  * over — `check` first, so a revocation that did happen is recorded as `already-invalid` without a
@@ -458,29 +454,4 @@ export async function resumeStaleRevocations(deps: ActDeps): Promise<number> {
     if (run.completedNow) resumed++;
   }
   return resumed;
-}
-
-/**
- * Housekeeping from the act role, at most once per `purgeIntervalMs` across every worker (a
- * delivery-id claim elects one): purge expired sealed tokens and delivery ids, and resume stale
- * revocations. Failures are logged, never thrown.
- */
-export async function maybePurge(deps: ActDeps): Promise<{ sealedTokens: number; deliveries: number; resumed: number } | undefined> {
-  const every = deps.purgeIntervalMs;
-  if (!every) return undefined;
-  const now = clock(deps);
-  const bucket = Math.floor(now.getTime() / every);
-  if (lastRun.get(deps) === bucket) return undefined;
-  lastRun.set(deps, bucket);
-  try {
-    const mine = await deps.store.rememberDelivery('act-maintenance', `purge-${every}-${bucket}`, Math.ceil((every * 2) / 1000));
-    if (!mine) return undefined;
-    const r = await deps.store.purgeExpired(now);
-    const resumed = await resumeStaleRevocations(deps);
-    if (r.sealedTokens > 0 || r.deliveries > 0 || resumed > 0) deps.logger?.info({ ...r, resumed }, 'act housekeeping: purged expired sealed tokens, resumed stale revocations');
-    return { ...r, resumed };
-  } catch (e) {
-    deps.logger?.warn({ code: toError(e).code }, 'act housekeeping failed; will try again');
-    return undefined;
-  }
 }

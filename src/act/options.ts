@@ -283,8 +283,6 @@ export const ActOptionsSchema = z
       .prefault({}),
     /** Private ranges sinks, receivers and revokers may live in (CIDR or IP); see `trust.allowPrivateCidrs`. */
     allowPrivateCidrs: z.array(z.string().min(1).max(64)).max(100).default([]),
-    /** How often (at most) the act role purges expired sealed tokens and delivery ids. */
-    purgeIntervalSeconds: z.number().int().min(10).max(86_400).default(3600),
     ssf: SsfOptionsSchema.optional(),
   })
   .strict()

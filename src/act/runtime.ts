@@ -93,7 +93,6 @@ export function createActDeps(o: CreateActDepsOptions): ActDeps & { signingKey?:
     maxAttempts: Math.min(act.delivery.maxAttempts, config.queue.attempts),
     reclaimPendingAfterMs: reclaim,
     revocationReclaimAfterMs: reclaim,
-    purgeIntervalMs: act.purgeIntervalSeconds * 1000,
     ...(signingKey ? { signingKey } : {}),
   };
 }

@@ -26,7 +26,6 @@ import {
   announceRevocation,
   decideFor,
   deliver,
-  maybePurge,
   remediate,
   startRevocation,
   wants,
@@ -92,7 +91,6 @@ export async function act(input: ActInput, deps: ActDeps): Promise<ActResult> {
   // Quiet findings get no new alerts — but a job that revoked the token itself (status now
   // `revoked`) must still finish its own retries for this version.
   if (QUIET_STATUSES.has(finding.status) && !(await hasUnfinished(deps, fingerprint, version))) return { ...base, outcome: 'suppressed' };
-  await maybePurge(deps);
 
   const nothingConfigured = deps.sinks.length === 0 && !deps.revokers?.length && !deps.remediators?.length;
   if (nothingConfigured) {

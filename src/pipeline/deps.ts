@@ -104,8 +104,9 @@ export async function buildDeps(loaded: LoadedConfig, o: BuildDepsOptions = {}):
     },
     async maintain() {
       const purged = await store.purgeExpired(now());
-      // Revocations left pending by a dead act worker whose job is gone: without this they would
-      // wait for the next act job of any finding (act's own housekeeping), which may never come.
+      // Revocations left pending by a dead act worker whose job is gone (failed for good): nothing
+      // else would ever pick them up again. The one place housekeeping runs (scheduler role's
+      // maintenance job, or the inline runner's timer), every `store.purgeIntervalSeconds`.
       const resumed = await resumeStaleRevocations(actDeps);
       const r = { ...purged, resumed };
       if (r.sealedTokens > 0 || r.deliveries > 0 || resumed > 0) logger.info(r, 'maintenance: purged expired sealed tokens and delivery ids, resumed stale revocations');

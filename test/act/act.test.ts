@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { actionKeys, maybePurge, type ActDeps } from '../../src/act/engine.js';
+import { actionKeys, type ActDeps } from '../../src/act/engine.js';
 import { approveRevocation, listDeadLetters, rejectRevocation, requestRevocation } from '../../src/act/operations.js';
 import { z } from 'zod';
 import { RevocationRuleSchema, RouteSchema } from '../../src/act/options.js';
@@ -241,18 +241,5 @@ describe('act stage', () => {
     expect(last.revocations).toEqual([expect.objectContaining({ outcome: 'failed', reason: expect.stringContaining('dead-lettered') })]);
     expect(down.calls).toHaveLength(3);
     expect((await store.getFinding(fp))?.status).toBe('open');
-  });
-
-  it('purges expired sealed tokens from the act role at most once per interval', async () => {
-    const past = await plant({ expiresAt: '2020-01-01T00:00:00.000Z' }).catch(() => undefined);
-    // The store refuses already-expired tokens at upsert; plant one expiring soon and purge later.
-    const soon = await plant({ expiresAt: new Date(Date.now() + 1000).toISOString() });
-    expect(past === undefined || (await store.getSealedToken(past.fp)) === null).toBe(true);
-    const later = new Date(Date.now() + 5000);
-    const d = deps({ purgeIntervalMs: 3_600_000, now: () => later });
-    const first = await maybePurge(d);
-    expect(first?.sealedTokens).toBeGreaterThanOrEqual(1);
-    expect(await store.getSealedToken(soon.fp)).toBeNull();
-    expect(await maybePurge(d)).toBeUndefined();
   });
 });
