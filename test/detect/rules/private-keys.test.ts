@@ -80,10 +80,23 @@ describe('private-key: types and encryption', () => {
       `${lines[0]}\n<paste your key here>\n${lines.at(-1)}`,
       `${lines[0]}\n${'MIIEpAIBAAKCAQEA'}\n${lines.at(-1)}`,
       `${lines[0]}\n${lines.slice(1, -1).map((l) => l.replace(/[A-Za-z0-9]/g, 'x')).join('\n')}\n${lines.at(-1)}`,
+      // a real header with the rest of the body x'd out
+      `${lines.slice(0, 3).join('\n')}\n${lines.slice(3, -1).map((l) => l.replace(/[A-Za-z0-9]/g, 'X')).join('\n')}\n${lines.at(-1)}`,
       // body lines that are not base64 (prose quoting the markers)
       `${lines[0]}\nand then the key follows here in the file\n${lines.at(-1)}`,
     ]) {
       expect(find(privateKey, text)).toEqual([]);
+    }
+  });
+
+  it('a real key whose base64 happens to hold XXXX or xxxx is still found', () => {
+    // Random key material contains a run of four equal letters now and then; only a filler run is a placeholder.
+    for (const run of ['XXXX', 'xxxx', 'XXXXXXX']) {
+      const lines = pemPrivateKey('rsa').split('\n');
+      const i = Math.floor(lines.length / 2);
+      lines[i] = run + lines[i]!.slice(run.length);
+      const pem = lines.join('\n');
+      expect(find(privateKey, `${pem}\n`).map((m) => m.secret)).toEqual([pem]);
     }
   });
 
