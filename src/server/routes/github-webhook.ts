@@ -27,8 +27,8 @@ import { TokenradiusError } from '../../core/errors.js';
 import { sha256Hex } from '../../core/secrets.js';
 import { isGithubSource, type GithubSourceConfig } from '../../sources/github/options.js';
 import { planGithubWebhook } from '../../sources/github/webhook.js';
-import { webhookRouteOptions, type RoutePlugin, type ServerDeps } from '../app.js';
-import { handOnOrForget, header, withDeadline } from './webhook-delivery.js';
+import type { RoutePlugin, ServerDeps } from '../app.js';
+import { handOnOrForget, header, registerWebhookReceiver, withDeadline } from './webhook-delivery.js';
 
 const HAND_ON_DEADLINE_MS = 5000;
 /** Budget for forgetting the delivery id after a failed hand-on (the 503 must still come promptly). */
@@ -119,22 +119,12 @@ function parseBody(raw: Buffer, contentType: string): unknown {
 export const githubWebhookRoutes: RoutePlugin = {
   id: 'github-webhook',
   async register(app, deps) {
-    const github = (deps.config?.sources ?? []).filter(isGithubSource);
-    const receiving = github.filter((s) => s.webhookSecretEnv);
-    const single = receiving.length === 1 ? receiving[0] : undefined;
-    const opts = webhookRouteOptions(deps);
-    await app.register(async (child) => {
-      child.removeAllContentTypeParsers();
-      child.addContentTypeParser('*', { parseAs: 'buffer' }, (req, body, done) => {
-        const raw = body as Buffer;
-        req.rawBody = raw;
-        done(null, parseBody(raw, String(req.headers['content-type'] ?? '')));
-      });
-      child.post('/webhooks/github/:sourceId', opts, githubWebhookHandler(deps, (request) => {
-        const id = (request.params as { sourceId?: unknown }).sourceId;
-        return github.find((s) => s.id === id);
-      }));
-      child.post('/webhooks/github', opts, githubWebhookHandler(deps, () => single));
+    await registerWebhookReceiver(app, deps, {
+      path: '/webhooks/github',
+      sources: (deps.config?.sources ?? []).filter(isGithubSource),
+      receives: (s) => s.webhookSecretEnv !== undefined,
+      parse: parseBody,
+      handler: (resolve) => githubWebhookHandler(deps, resolve),
     });
   },
 };

@@ -29,8 +29,8 @@ import { TokenradiusError } from '../../core/errors.js';
 import { sha256Hex } from '../../core/secrets.js';
 import { isJiraSource, type JiraSourceConfig } from '../../sources/jira/options.js';
 import { planJiraWebhook, verifyJiraSignature } from '../../sources/jira/webhook.js';
-import { webhookRouteOptions, type RoutePlugin, type ServerDeps } from '../app.js';
-import { handOnOrForget, header, withDeadline } from './webhook-delivery.js';
+import type { RoutePlugin, ServerDeps } from '../app.js';
+import { handOnOrForget, header, lenientJson, registerWebhookReceiver, withDeadline } from './webhook-delivery.js';
 
 const HAND_ON_DEADLINE_MS = 5000;
 /** Budget for forgetting the delivery id after a failed hand-on (the 503 must still come promptly). */
@@ -87,36 +87,15 @@ export function jiraWebhookHandler(deps: ServerDeps, resolve: (request: FastifyR
   };
 }
 
-function lenientJson(raw: Buffer): unknown {
-  if (raw.length === 0) return undefined;
-  try {
-    return JSON.parse(raw.toString('utf8')) as unknown;
-  } catch {
-    return undefined;
-  }
-}
-
 export const jiraWebhookRoutes: RoutePlugin = {
   id: 'jira-webhook',
   async register(app, deps) {
-    const jira = (deps.config?.sources ?? []).filter(isJiraSource);
-    const receiving = jira.filter((s) => s.webhookSecretEnv);
-    const single = receiving.length === 1 ? receiving[0] : undefined;
-    const opts = webhookRouteOptions(deps);
-    // Own body parsers: every body (any content type, invalid JSON included) reaches the handler as
-    // raw bytes, so an unsigned request is always a 401, never a parser error.
-    await app.register(async (child) => {
-      child.removeAllContentTypeParsers();
-      child.addContentTypeParser('*', { parseAs: 'buffer' }, (req, body, done) => {
-        const raw = body as Buffer;
-        req.rawBody = raw;
-        done(null, lenientJson(raw));
-      });
-      child.post('/webhooks/jira/:sourceId', opts, jiraWebhookHandler(deps, (request) => {
-        const id = (request.params as { sourceId?: unknown }).sourceId;
-        return jira.find((s) => s.id === id);
-      }));
-      child.post('/webhooks/jira', opts, jiraWebhookHandler(deps, () => single));
+    await registerWebhookReceiver(app, deps, {
+      path: '/webhooks/jira',
+      sources: (deps.config?.sources ?? []).filter(isJiraSource),
+      receives: (s) => s.webhookSecretEnv !== undefined,
+      parse: lenientJson,
+      handler: (resolve) => jiraWebhookHandler(deps, resolve),
     });
   },
 };

@@ -29,8 +29,8 @@ import { TokenradiusError } from '../../core/errors.js';
 import { planSlackEvent } from '../../sources/slack/events.js';
 import { isSlackSource, type SlackSourceConfig } from '../../sources/slack/options.js';
 import { verifySlackSignature } from '../../sources/slack/signature.js';
-import { webhookRouteOptions, type RoutePlugin, type ServerDeps } from '../app.js';
-import { handOnOrForget, header, withDeadline } from './webhook-delivery.js';
+import type { RoutePlugin, ServerDeps } from '../app.js';
+import { handOnOrForget, header, lenientJson, registerWebhookReceiver, withDeadline } from './webhook-delivery.js';
 
 /** Budget for dedupe + enqueue, under Slack's 3 s acknowledgement limit. */
 const HAND_ON_DEADLINE_MS = 2500;
@@ -97,46 +97,23 @@ export function slackEventsHandler(deps: ServerDeps, resolve: (request: FastifyR
   };
 }
 
-/** Keep the raw bytes; parse JSON leniently — the signature is checked before the body means anything. */
-function lenientJson(raw: Buffer): unknown {
-  if (raw.length === 0) return undefined;
-  try {
-    return JSON.parse(raw.toString('utf8')) as unknown;
-  } catch {
-    return undefined;
-  }
+/** JSON; or a form body: `payload=<json>` (interactive payloads), else its fields (url_verification may come form-encoded). */
+function parseBody(raw: Buffer, contentType: string): unknown {
+  if (!/^application\/x-www-form-urlencoded/i.test(contentType)) return lenientJson(raw);
+  const form = new URLSearchParams(raw.toString('utf8'));
+  const payload = form.get('payload');
+  return payload ? lenientJson(Buffer.from(payload, 'utf8')) : Object.fromEntries(form);
 }
 
 export const slackEventsRoutes: RoutePlugin = {
   id: 'slack-events',
   async register(app, deps) {
-    const slack = (deps.config?.sources ?? []).filter(isSlackSource);
-    const receiving = slack.filter((s) => s.signingSecretEnv);
-    const single = receiving.length === 1 ? receiving[0] : undefined;
-    const opts = webhookRouteOptions(deps);
-    // An encapsulated context with its own body parsers: every body (any content type, invalid
-    // JSON included) reaches the handler as raw bytes, so an unsigned request is always a 401 and
-    // never a parser error that reveals how far it got.
-    await app.register(async (child) => {
-      child.removeAllContentTypeParsers();
-      child.addContentTypeParser('*', { parseAs: 'buffer' }, (req, body, done) => {
-        const raw = body as Buffer;
-        req.rawBody = raw;
-        const type = String(req.headers['content-type'] ?? '');
-        if (/^application\/x-www-form-urlencoded/i.test(type)) {
-          // Slack may post url_verification form-encoded; interactive payloads arrive as payload=<json>.
-          const form = new URLSearchParams(raw.toString('utf8'));
-          const payload = form.get('payload');
-          done(null, payload ? lenientJson(Buffer.from(payload, 'utf8')) : Object.fromEntries(form));
-          return;
-        }
-        done(null, lenientJson(raw));
-      });
-      child.post('/webhooks/slack/events/:sourceId', opts, slackEventsHandler(deps, (request) => {
-        const id = (request.params as { sourceId?: unknown }).sourceId;
-        return slack.find((s) => s.id === id);
-      }));
-      child.post('/webhooks/slack/events', opts, slackEventsHandler(deps, () => single));
+    await registerWebhookReceiver(app, deps, {
+      path: '/webhooks/slack/events',
+      sources: (deps.config?.sources ?? []).filter(isSlackSource),
+      receives: (s) => s.signingSecretEnv !== undefined,
+      parse: parseBody,
+      handler: (resolve) => slackEventsHandler(deps, resolve),
     });
   },
 };

@@ -6,10 +6,11 @@
  * Only if forgetting fails too is the retry lost; the source's next scheduled backfill still reads
  * the item.
  */
-import type { FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { TokenradiusError } from '../../core/errors.js';
 import type { Logger } from '../../observe/logger.js';
 import type { FindingStore } from '../../store/types.js';
+import { webhookRouteOptions, type ServerDeps } from '../app.js';
 
 /** A request header as one string (the first, when repeated). */
 export function header(request: FastifyRequest, name: string): string | undefined {
@@ -58,4 +59,50 @@ export async function handOnOrForget<T>(d: RememberedDelivery, handOn: () => Pro
     });
     throw e;
   }
+}
+
+/** JSON when the bytes are JSON, else undefined: the signature is checked before the body means anything. */
+export function lenientJson(raw: Buffer): unknown {
+  if (raw.length === 0) return undefined;
+  try {
+    return JSON.parse(raw.toString('utf8')) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface WebhookReceiver<S extends { id: string }> {
+  /** `/webhooks/jira`: answers for the one receiving source there, and `<path>/:sourceId` for each. */
+  path: string;
+  /** Configured sources of this kind, and which of them receive webhooks (have a secret configured). */
+  sources: readonly S[];
+  receives: (source: S) => boolean;
+  /** The body for the handler, from the raw bytes and the content type; undefined when it is not what it should be. */
+  parse: (raw: Buffer, contentType: string) => unknown;
+  handler: (resolve: (request: FastifyRequest) => S | undefined) => (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
+}
+
+/**
+ * Registers a receiver in an encapsulated context with its own body parser: every body (any content
+ * type, invalid JSON included) reaches the handler with its raw bytes in `request.rawBody` — the
+ * signature is verified over exactly what was sent — so an unsigned request is always a 401, never a
+ * parser error that reveals how far it got. The body limit is `server.webhookBodyLimitBytes`.
+ */
+export async function registerWebhookReceiver<S extends { id: string }>(app: FastifyInstance, deps: ServerDeps, r: WebhookReceiver<S>): Promise<void> {
+  const receiving = r.sources.filter(r.receives);
+  const single = receiving.length === 1 ? receiving[0] : undefined;
+  const opts = webhookRouteOptions(deps);
+  await app.register(async (child) => {
+    child.removeAllContentTypeParsers();
+    child.addContentTypeParser('*', { parseAs: 'buffer' }, (req, body, done) => {
+      const raw = body as Buffer;
+      req.rawBody = raw;
+      done(null, r.parse(raw, String(req.headers['content-type'] ?? '')));
+    });
+    child.post(`${r.path}/:sourceId`, opts, r.handler((request) => {
+      const id = (request.params as { sourceId?: unknown }).sourceId;
+      return r.sources.find((s) => s.id === id);
+    }));
+    child.post(r.path, opts, r.handler(() => single));
+  });
 }
