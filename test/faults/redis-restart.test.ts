@@ -14,7 +14,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/config/load.js';
 import { fingerprint, SealingKey } from '../../src/core/secrets.js';
 import { startService, type RunningService } from '../../src/pipeline/service.js';
-import { STATUS_SCOPE } from '../../src/sources/slack/cursor.js';
+import { STATUS_SCOPE } from '../../src/sources/connector.js';
 import { eventEnvelope, slackSignedHeaders, startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
 import { dumpRedis, startRedisProcess, type RedisProcess } from '../support/redis-process.js';
 import { POSTGRES_URL, requireServices, testId } from '../support/services.js';

@@ -20,7 +20,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/config/load.js';
 import { fingerprint, SealingKey } from '../../src/core/secrets.js';
 import { startService, type RunningService } from '../../src/pipeline/service.js';
-import { STATUS_SCOPE } from '../../src/sources/slack/cursor.js';
+import { STATUS_SCOPE } from '../../src/sources/connector.js';
 import { startFakeGithub, type FakeGithub } from '../support/fake-github.js';
 import { adfDoc, startFakeJira, type FakeJira } from '../support/fake-jira.js';
 import { startFakeOidc, type FakeOidc } from '../support/fake-oidc.js';

@@ -25,7 +25,7 @@ import { silentLogger } from '../../src/observe/logger.js';
 import { createMetrics } from '../../src/observe/metrics.js';
 import { QueueOptionsSchema } from '../../src/queue/options.js';
 import { createQueueTransport, type QueueTransport } from '../../src/queue/transport.js';
-import { STATUS_SCOPE } from '../../src/sources/slack/cursor.js';
+import { STATUS_SCOPE } from '../../src/sources/connector.js';
 import { createPostgresStore } from '../../src/store/postgres.js';
 import type { FindingStore } from '../../src/store/types.js';
 import { startFakeOidc, type FakeOidc } from '../support/fake-oidc.js';

@@ -27,6 +27,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { TokenradiusError } from '../../core/errors.js';
 import { sha256Hex } from '../../core/secrets.js';
+import { chunkLimits } from '../../sources/connector.js';
 import { isJiraSource, type JiraSourceConfig } from '../../sources/jira/options.js';
 import { planJiraWebhook, verifyJiraSignature } from '../../sources/jira/webhook.js';
 import type { RoutePlugin, ServerDeps } from '../app.js';
@@ -45,7 +46,7 @@ function deliveryId(request: FastifyRequest, rawBody: Buffer): string {
 export function jiraWebhookHandler(deps: ServerDeps, resolve: (request: FastifyRequest) => JiraSourceConfig | undefined) {
   const { logger } = deps;
   const scan = deps.config?.scan;
-  const limits = { chunkChars: scan?.chunkBytes ?? 1024 * 1024, overlapChars: scan?.chunkOverlapBytes ?? 16 * 1024 };
+  const limits = chunkLimits(scan);
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const source = resolve(request);
     if (!source || !source.webhookSecretEnv) throw new TokenradiusError('NOT_FOUND', 'no Jira source receives webhooks at this path');

@@ -28,10 +28,8 @@ export interface RepoInfo {
   fork?: boolean;
 }
 
-export interface ChunkLimits {
-  chunkChars: number;
-  overlapChars: number;
-}
+import type { ChunkLimits } from '../connector.js';
+export type { ChunkLimits };
 
 export function repoExposure(repo: RepoInfo): Exposure {
   if (repo.visibility === 'public') return { visibility: 'public', label: `${repo.fullName} (public repository)` };

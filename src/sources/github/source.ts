@@ -34,7 +34,7 @@ import { TokenradiusError, isTokenradiusError } from '../../core/errors.js';
 import type { Chunk } from '../../core/types.js';
 import type { SourceDeps } from '../registry.js';
 import type { PulledChunk, PullOptions, Source } from '../types.js';
-import { STATUS_SCOPE } from '../slack/cursor.js';
+import { chunkLimits, markSourceStatus } from '../connector.js';
 import { commentChunks, patchChunks, type ChunkLimits, type CommentField, type CommentItem, type RepoInfo } from './chunks.js';
 import { createGithubClient, toGithubError } from './client.js';
 import {
@@ -181,17 +181,10 @@ type Stream = (typeof STREAMS)[number];
 
 export function createGithubSource(config: GithubSourceConfig, deps: SourceDeps): GithubSource {
   const logger = deps.logger;
-  const limits: ChunkLimits = { chunkChars: deps.scan?.chunkBytes ?? 1024 * 1024, overlapChars: deps.scan?.chunkOverlapBytes ?? 16 * 1024 };
+  const limits: ChunkLimits = chunkLimits(deps.scan);
   const overlapMs = config.overlapMinutes * 60_000;
 
-  async function markStatus(state: 'ok' | 'failed', extra: Record<string, unknown> = {}): Promise<void> {
-    if (!deps.store) return;
-    try {
-      await deps.store.setCursor(config.id, STATUS_SCOPE, JSON.stringify({ state, at: new Date().toISOString(), ...extra }));
-    } catch {
-      // Health bookkeeping must not hide the run's own outcome.
-    }
-  }
+  const markStatus = (state: 'ok' | 'failed', extra: Record<string, unknown> = {}) => markSourceStatus(deps.store, config.id, state, extra);
 
   return {
     id: config.id,

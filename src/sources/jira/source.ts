@@ -26,7 +26,7 @@ import { TokenradiusError, isTokenradiusError } from '../../core/errors.js';
 import type { Chunk } from '../../core/types.js';
 import type { SourceDeps } from '../registry.js';
 import type { PulledChunk, PullOptions, Source } from '../types.js';
-import { STATUS_SCOPE } from '../slack/cursor.js';
+import { chunkLimits, markSourceStatus } from '../connector.js';
 import { issueChunksLive, issueTextOf, type JiraChunkContext } from './chunks.js';
 import { createJiraApi, type JiraApi } from './client.js';
 import { advanceJiraCursor, decodeJiraCursor, encodeJiraCursor, jqlScope, versionKey, type JiraCursor } from './cursor.js';
@@ -71,19 +71,12 @@ export function createJiraSource(config: JiraSourceConfig, deps: SourceDeps): Ji
     sourceId: config.id,
     host: config.host,
     customFields: config.customFields,
-    limits: { chunkChars: deps.scan?.chunkBytes ?? 1024 * 1024, overlapChars: deps.scan?.chunkOverlapBytes ?? 16 * 1024 },
+    limits: chunkLimits(deps.scan),
   };
   const fields = jiraFields(config);
   const expand = config.changelog ? 'changelog' : undefined;
 
-  async function markStatus(state: 'ok' | 'failed', extra: Record<string, unknown> = {}): Promise<void> {
-    if (!deps.store) return;
-    try {
-      await deps.store.setCursor(config.id, STATUS_SCOPE, JSON.stringify({ state, at: new Date().toISOString(), ...extra }));
-    } catch {
-      // Health bookkeeping must not hide the run's own outcome.
-    }
-  }
+  const markStatus = (state: 'ok' | 'failed', extra: Record<string, unknown> = {}) => markSourceStatus(deps.store, config.id, state, extra);
 
   /** The issue with ALL its comments (the search embeds only the first page of them). */
   async function withAllComments(api: JiraApi, raw: Obj, key: string): Promise<Obj> {

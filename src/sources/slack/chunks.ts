@@ -26,12 +26,10 @@ export interface ChannelContext {
   exposure: Exposure;
 }
 
-export interface ChunkLimits {
-  chunkChars: number;
-  overlapChars: number;
-}
+import { chunkLimits, type ChunkLimits } from '../connector.js';
+export type { ChunkLimits };
 
-const DEFAULT_LIMITS: ChunkLimits = { chunkChars: 1024 * 1024, overlapChars: 16 * 1024 };
+const DEFAULT_LIMITS: ChunkLimits = chunkLimits();
 
 function isObj(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -56,5 +56,3 @@ export function decodeChannelCursor(text: string | null | undefined): ChannelCur
   }
 }
 
-/** The store scope under which a source records its health (`ok` / `failed` with a code). */
-export const STATUS_SCOPE = '~status';

@@ -41,7 +41,8 @@ import {
   type MessageMeta,
 } from './client.js';
 import { messageChunks, textChunks, type ChannelContext, type ChunkLimits } from './chunks.js';
-import { STATUS_SCOPE, decodeChannelCursor, encodeChannelCursor, type ChannelCursor } from './cursor.js';
+import { decodeChannelCursor, encodeChannelCursor, type ChannelCursor } from './cursor.js';
+import { chunkLimits, markSourceStatus } from '../connector.js';
 import { fetchFileText } from './files.js';
 import type { SlackChannelType, SlackSourceConfig } from './options.js';
 import { compareTs, maxTs, parseSince, tsMinusSeconds, type SlackSince } from './ts.js';
@@ -80,17 +81,10 @@ export function slackToken(config: SlackSourceConfig, env: Readonly<Record<strin
 
 export function createSlackSource(config: SlackSourceConfig, deps: SlackSourceDeps): SlackSource {
   const logger = deps.logger;
-  const limits: ChunkLimits = { chunkChars: deps.scan?.chunkBytes ?? 1024 * 1024, overlapChars: deps.scan?.chunkOverlapBytes ?? 16 * 1024 };
+  const limits: ChunkLimits = chunkLimits(deps.scan);
   const lookbackSec = Math.round(config.lookbackDays * 86_400);
 
-  async function markStatus(state: 'ok' | 'failed', extra: Record<string, unknown> = {}): Promise<void> {
-    if (!deps.store) return;
-    try {
-      await deps.store.setCursor(config.id, STATUS_SCOPE, JSON.stringify({ state, at: new Date().toISOString(), ...extra }));
-    } catch {
-      // Health bookkeeping must not hide the run's own outcome.
-    }
-  }
+  const markStatus = (state: 'ok' | 'failed', extra: Record<string, unknown> = {}) => markSourceStatus(deps.store, config.id, state, extra);
 
   return {
     id: config.id,

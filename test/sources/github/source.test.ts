@@ -14,7 +14,7 @@ import { pollSource } from '../../../src/pipeline/poll.js';
 import { scanChunk } from '../../../src/pipeline/scan-chunk.js';
 import { buildScanDeps } from '../../../src/pipeline/scan-deps.js';
 import { decodeBranchCursor } from '../../../src/sources/github/cursor.js';
-import { STATUS_SCOPE } from '../../../src/sources/slack/cursor.js';
+import { STATUS_SCOPE } from '../../../src/sources/connector.js';
 import { createPgliteStore } from '../../../src/store/pglite.js';
 import type { FindingStore } from '../../../src/store/types.js';
 import { startFakeGithub, type FakeGithub } from '../../support/fake-github.js';

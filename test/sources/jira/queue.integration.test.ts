@@ -15,7 +15,7 @@ import type { StageHandlers } from '../../../src/pipeline/stages.js';
 import { QueueOptionsSchema } from '../../../src/queue/options.js';
 import { createQueueTransport, type QueueTransport, type RunningWorkers } from '../../../src/queue/transport.js';
 import { createSource, findSourceConfig } from '../../../src/sources/registry.js';
-import { STATUS_SCOPE } from '../../../src/sources/slack/cursor.js';
+import { STATUS_SCOPE } from '../../../src/sources/connector.js';
 import { createPgliteStore } from '../../../src/store/pglite.js';
 import type { FindingStore } from '../../../src/store/types.js';
 import { startFakeJira, type FakeJira } from '../../support/fake-jira.js';

@@ -14,7 +14,7 @@ import { scanChunk } from '../../../src/pipeline/scan-chunk.js';
 import { buildScanDeps } from '../../../src/pipeline/scan-deps.js';
 import { decodeJiraCursor, jqlScope } from '../../../src/sources/jira/cursor.js';
 import { jqlDate } from '../../../src/sources/jira/time.js';
-import { STATUS_SCOPE } from '../../../src/sources/slack/cursor.js';
+import { STATUS_SCOPE } from '../../../src/sources/connector.js';
 import { createPgliteStore } from '../../../src/store/pglite.js';
 import type { FindingStore } from '../../../src/store/types.js';
 import { adfDoc, startFakeJira, type FakeJira } from '../../support/fake-jira.js';
