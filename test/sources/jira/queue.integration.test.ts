@@ -6,80 +6,27 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { resolveConfig, type LoadedConfig } from '../../../src/config/load.js';
-import { SealingKey } from '../../../src/core/secrets.js';
-import type { Chunk } from '../../../src/core/types.js';
-import { silentLogger } from '../../../src/observe/logger.js';
-import { createMetrics } from '../../../src/observe/metrics.js';
-import { pollSource } from '../../../src/pipeline/poll.js';
-import type { StageHandlers } from '../../../src/pipeline/stages.js';
-import { QueueOptionsSchema } from '../../../src/queue/options.js';
-import { createQueueTransport, type QueueTransport, type RunningWorkers } from '../../../src/queue/transport.js';
-import { createSource, findSourceConfig } from '../../../src/sources/registry.js';
 import { STATUS_SCOPE } from '../../../src/sources/connector.js';
-import { createPgliteStore } from '../../../src/store/pglite.js';
-import type { FindingStore } from '../../../src/store/types.js';
 import { startFakeJira, type FakeJira } from '../../support/fake-jira.js';
-import { deletePrefix } from '../../support/redis-process.js';
-import { REDIS_URL, requireServices, testId } from '../../support/services.js';
+import { startPollHarness, until, type PollHarness } from '../../support/poll-harness.js';
+import { requireServices } from '../../support/services.js';
 import { EMAIL_ENV, expectPlaces, seedJira, TOKEN_ENV } from './helpers.js';
 
 const svc = await requireServices('redis');
 
-async function until(cond: () => boolean | Promise<boolean>, ms = 60_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await cond()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('condition not met in time');
-}
-
 describe.skipIf(svc.skip)('jira source on BullMQ', () => {
-  let prefix = '';
-  let transport: QueueTransport | undefined;
-  let workers: RunningWorkers | undefined;
-  let store: FindingStore | undefined;
+  let harness: PollHarness | undefined;
   let jira: FakeJira | undefined;
 
   afterEach(async () => {
-    await workers?.close();
-    await transport?.close();
-    await store?.close();
+    await harness?.close();
     await jira?.close();
-    if (prefix) await deletePrefix(REDIS_URL, prefix);
-    workers = transport = store = jira = undefined;
+    harness = jira = undefined;
   });
 
   async function start(loaded: LoadedConfig) {
-    prefix = testId('trj');
-    store = await createPgliteStore({ dataDir: 'memory://' });
-    const options = QueueOptionsSchema.parse({ prefix, attempts: 3, backoffMs: 50, batchSize: 3 });
-    transport = createQueueTransport({ redisUrl: REDIS_URL, options, sealingKey: SealingKey.generate(), logger: silentLogger(), metrics: createMetrics({ defaultMetrics: false }) });
-    const scanned: Chunk[] = [];
-    const polls: Array<{ sourceId: string; outcome: string }> = [];
-    const s = store;
-    const handlers: StageHandlers = {
-      async scanChunk(chunk) {
-        scanned.push(chunk);
-        return [];
-      },
-      async act() {
-        return undefined;
-      },
-      async poll(input, ctx) {
-        const source = createSource(findSourceConfig(loaded.config.sources, input.sourceId), { logger: silentLogger(), scan: loaded.config.scan, store: s, env: loaded.env });
-        try {
-          const r = await pollSource(source, ctx.submitBatch, { cursors: s, logger: silentLogger(), batchSize: 3, batchMaxBytes: 1 << 20 }, { since: input.since, signal: ctx.signal });
-          polls.push({ sourceId: input.sourceId, outcome: 'completed' });
-          return r;
-        } catch (e) {
-          polls.push({ sourceId: input.sourceId, outcome: (e as { code?: string }).code ?? 'error' });
-          throw e;
-        }
-      },
-    };
-    workers = await transport.startWorkers(['poll', 'scan'], handlers);
-    return { transport, scanned, polls, store: s };
+    harness = await startPollHarness(loaded, 'trj');
+    return harness;
   }
 
   const config = (j: FakeJira, sources: Array<Record<string, unknown>>, env: Record<string, string> = {}) =>
