@@ -44,7 +44,7 @@ import { startFakeGithub, type FakeGithub } from '../support/fake-github.js';
 import { startFakeOidc, type FakeOidc } from '../support/fake-oidc.js';
 import { startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
 import { fakeSignedJwt, inHours } from '../support/jwt-factory.js';
-import { deletePrefix } from '../support/redis-process.js';
+import { deletePrefix, dumpRedis } from '../support/redis-process.js';
 import { POSTGRES_URL, REDIS_URL, requireServices, testId } from '../support/services.js';
 import { githubPat, plantable, slackBotToken } from '../support/token-factory.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
@@ -88,35 +88,6 @@ function hits(haystack: string | Buffer, planted: readonly Planted[]): string[] 
     }
   }
   return found;
-}
-
-/** Every key in the keyspace (or under `pattern`) with its value, read as its type requires. */
-async function readRedis(pattern = '*'): Promise<string> {
-  const c = new Redis(REDIS_URL, { maxRetriesPerRequest: 2 });
-  try {
-    const parts: string[] = [];
-    let cursor = '0';
-    do {
-      const [next, keys] = await c.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-      cursor = next;
-      for (const key of keys) {
-        const type = await c.type(key);
-        parts.push(`${key} (${type})`);
-        // Binary-safe reads (latin1 keeps every byte): sealed payloads are bytes, not UTF-8.
-        const bin = (bs: Buffer[]) => bs.map((b) => b.toString('latin1')).join('\n');
-        if (type === 'string') parts.push((await c.getBuffer(key))?.toString('latin1') ?? '');
-        else if (type === 'hash') parts.push(bin(await c.hgetallBuffer(key).then((h) => Object.entries(h).flatMap(([k, v]) => [Buffer.from(k, 'latin1'), v]))));
-        else if (type === 'list') parts.push(bin(await c.lrangeBuffer(key, 0, -1)));
-        else if (type === 'set') parts.push(bin(await c.smembersBuffer(key)));
-        else if (type === 'zset') parts.push(bin(await c.zrangeBuffer(key, '0', '-1')));
-        else if (type === 'stream') parts.push(JSON.stringify(await c.xrange(key, '-', '+')));
-        else if (type !== 'none') parts.push((await c.dumpBuffer(key))?.toString('latin1') ?? '');
-      }
-    } while (cursor !== '0');
-    return parts.join('\n');
-  } finally {
-    c.disconnect();
-  }
 }
 
 async function pgDump(schema: string): Promise<string> {
@@ -355,13 +326,13 @@ describe.skipIf(svc.skip)('secrets at rest: BullMQ + PostgreSQL', () => {
     for (const id of ['slack-main', 'gh-main']) await poller.ingress!.requestPoll(id);
     await until(async () => (await poller.transport!.depth()).filter((d) => d.queue.startsWith('poll')).every((d) => d.count === 0), 120_000, 'both sources read');
     expect(await waiting(poller, 'scan')).toBeGreaterThan(0);
-    const withScanJobs = await readRedis(`${prefix}:*`);
+    const withScanJobs = await dumpRedis(REDIS_URL, `${prefix}:*`);
 
     await start(['scan']);
     await until(async () => (await Promise.all(w!.planted.map((p) => store.getFinding(fingerprint(p.secret))))).every(Boolean), 240_000, 'every planted token stored');
     await until(async () => (await poller.transport!.depth()).filter((d) => d.queue === 'scan').every((d) => d.count === 0), 120_000, 'scan queue drained');
     expect(await waiting(poller, 'act')).toBeGreaterThan(0);
-    const withActJobs = await readRedis(`${prefix}:*`);
+    const withActJobs = await dumpRedis(REDIS_URL, `${prefix}:*`);
 
     await start(['act']);
     await until(async () => (await poller.transport!.depth()).filter((d) => d.state !== 'failed').every((d) => d.count === 0), 240_000, 'queues drained');
@@ -378,7 +349,7 @@ describe.skipIf(svc.skip)('secrets at rest: BullMQ + PostgreSQL', () => {
     const jobKeys = new Set([...sampled.matchAll(new RegExp(`^${prefix}:(scan|act)[^:]*:([A-Za-z0-9_-]+) \\(hash\\)$`, 'gm'))].filter((m) => m[2] !== 'meta').map((m) => m[1]));
     expect(jobKeys).toEqual(new Set(['scan', 'act']));
     expect(hits(sampled, w.planted)).toEqual([]);
-    expect(hits(await readRedis('*'), w.planted)).toEqual([]);
+    expect(hits(await dumpRedis(REDIS_URL, '*'), w.planted)).toEqual([]);
 
     // PostgreSQL: pg_dump of the schema holds every finding (reach) and no token.
     const dump = await pgDump(schema);
@@ -404,7 +375,7 @@ describe.skipIf(svc.skip)('secrets at rest: BullMQ + PostgreSQL', () => {
       await probe.sadd(k('set'), control.secret);
       await probe.zadd(k('zset'), 1, control.secret);
       await probe.xadd(k('stream'), '*', 'data', control.secret);
-      const dumped = await readRedis(`${prefix}:leak-probe:*`);
+      const dumped = await dumpRedis(REDIS_URL, `${prefix}:leak-probe:*`);
       for (const t of ['string', 'hash', 'list', 'set', 'zset', 'stream']) {
         const section = dumped.split('\n').findIndex((l) => l.startsWith(k(t)));
         expect(section, t).toBeGreaterThanOrEqual(0);

@@ -6,8 +6,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { resolveConfig } from '../../src/config/load.js';
-import { TokenradiusError } from '../../src/core/errors.js';
-import type { Chunk } from '../../src/core/types.js';
 import { silentLogger } from '../../src/observe/logger.js';
 import { createMetrics } from '../../src/observe/metrics.js';
 import type { Ingress } from '../../src/pipeline/stages.js';
@@ -18,36 +16,13 @@ import { createPgliteStore } from '../../src/store/pglite.js';
 import type { FindingStore } from '../../src/store/types.js';
 import { eventEnvelope, slackSignedHeaders } from '../support/fake-slack.js';
 import { githubPat } from '../support/token-factory.js';
+import { flakyIngress } from '../support/flaky-ingress.js';
 
 const SECRET = 'slack-signing-secret-for-dedupe-tests';
 const loaded = resolveConfig(
   { sources: [{ id: 'slack-main', type: 'slack', tokenEnv: 'SLACK_T', signingSecretEnv: 'SLACK_S' }] },
   { SLACK_T: 'xoxb-unused', SLACK_S: SECRET },
 );
-
-/** An ingress that fails (or hangs past the deadline) as many times as asked, then accepts. */
-function flaky(mode: 'throw' | 'hang', failures: number) {
-  const state = { failures, chunks: [] as Chunk[], polls: [] as Array<{ sourceId: string; since?: string }>, attempts: 0 };
-  const fail = async () => {
-    state.attempts++;
-    if (state.failures <= 0) return false;
-    state.failures--;
-    if (mode === 'hang') await new Promise(() => undefined);
-    throw new TokenradiusError('QUEUE_UNAVAILABLE', 'Redis is unavailable');
-  };
-  const ingress: Ingress = {
-    async submitChunks(chunks) {
-      await fail();
-      state.chunks.push(...chunks);
-    },
-    async requestPoll(sourceId, o = {}) {
-      await fail();
-      state.polls.push({ sourceId, ...(o.since ? { since: o.since } : {}) });
-      return 'poll-1';
-    },
-  };
-  return { ingress, state };
-}
 
 let store: FindingStore;
 beforeAll(async () => {
@@ -74,7 +49,7 @@ const message = (eventId: string) =>
 
 describe('Slack Events: dedupe after a failed enqueue', () => {
   it('answers 503 when the enqueue fails, and accepts and enqueues Slack’s retry of that event', async () => {
-    const { ingress, state } = flaky('throw', 1);
+    const { ingress, state } = flakyIngress('throw', 1);
     const a = await app(ingress);
     const body = message('EvFAILONCE1');
     const first = await deliver(a, body);
@@ -94,7 +69,7 @@ describe('Slack Events: dedupe after a failed enqueue', () => {
   });
 
   it('also after the hand-on deadline passed (the pipeline hung), and for a file_shared fetch', async () => {
-    const { ingress, state } = flaky('hang', 1);
+    const { ingress, state } = flakyIngress('hang', 1);
     const a = await app(ingress);
     const body = message('EvHANGONCE1');
     expect((await deliver(a, body)).statusCode).toBe(503);
@@ -102,7 +77,7 @@ describe('Slack Events: dedupe after a failed enqueue', () => {
     expect(retry.statusCode).toBe(200);
     expect(state.chunks).toHaveLength(1);
 
-    const file = flaky('throw', 2);
+    const file = flakyIngress('throw', 2);
     const b = await app(file.ingress);
     const shared = JSON.stringify(eventEnvelope({ type: 'file_shared', file_id: 'F0DEDUP1', channel_id: 'C0DEDUP', user_id: 'U1' }, { eventId: 'EvFILE00001' }));
     expect((await deliver(b, shared)).statusCode).toBe(503);
@@ -115,7 +90,7 @@ describe('Slack Events: dedupe after a failed enqueue', () => {
   });
 
   it('keeps exactly-once hand-on for concurrent deliveries of one event', async () => {
-    const { ingress, state } = flaky('throw', 0);
+    const { ingress, state } = flakyIngress('throw', 0);
     const a = await app(ingress);
     const body = message('EvCONCURRENT');
     const answers = await Promise.all([deliver(a, body), deliver(a, body, 1), deliver(a, body, 2)]);
@@ -134,7 +109,7 @@ describe('Slack Events: dedupe after a failed enqueue', () => {
     expect((await deliver(a, body)).statusCode).toBe(503);
     await a.close();
     // A process that has one accepts Slack's retry.
-    const { ingress, state } = flaky('throw', 0);
+    const { ingress, state } = flakyIngress('throw', 0);
     const b = await app(ingress);
     expect((await deliver(b, body, 1)).json()).toEqual({ ok: true });
     expect(state.chunks).toHaveLength(1);

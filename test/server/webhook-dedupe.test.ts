@@ -7,8 +7,6 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/config/load.js';
-import { TokenradiusError } from '../../src/core/errors.js';
-import type { Chunk } from '../../src/core/types.js';
 import { silentLogger } from '../../src/observe/logger.js';
 import { createMetrics } from '../../src/observe/metrics.js';
 import type { Ingress } from '../../src/pipeline/stages.js';
@@ -20,6 +18,7 @@ import type { FindingStore } from '../../src/store/types.js';
 import { signGithubWebhook } from '../support/fake-github.js';
 import { adfDoc, signJiraWebhook } from '../support/fake-jira.js';
 import { githubPat } from '../support/token-factory.js';
+import { flakyIngress } from '../support/flaky-ingress.js';
 
 const JIRA_SECRET = `jira-dedupe-${Math.random().toString(36).slice(2)}`;
 const GH_SECRET = `gh-dedupe-${Math.random().toString(36).slice(2)}`;
@@ -32,29 +31,6 @@ const loaded = resolveConfig(
   },
   { J_E: 'a@b.test', J_T: 'unused', J_S: JIRA_SECRET, G_T: 'unused', G_S: GH_SECRET },
 );
-
-/** An ingress that fails (or hangs past the deadline) as many times as asked, then accepts. */
-function flaky(mode: 'throw' | 'hang', failures: number) {
-  const state = { failures, chunks: [] as Chunk[], polls: [] as Array<{ sourceId: string; since?: string }> };
-  const fail = async () => {
-    if (state.failures <= 0) return;
-    state.failures--;
-    if (mode === 'hang') await new Promise(() => undefined);
-    throw new TokenradiusError('QUEUE_UNAVAILABLE', 'Redis is unavailable');
-  };
-  const ingress: Ingress = {
-    async submitChunks(chunks) {
-      await fail();
-      state.chunks.push(...chunks);
-    },
-    async requestPoll(sourceId, o = {}) {
-      await fail();
-      state.polls.push({ sourceId, ...(o.since ? { since: o.since } : {}) });
-      return `poll-${state.polls.length}`;
-    },
-  };
-  return { ingress, state };
-}
 
 let store: FindingStore;
 beforeAll(async () => {
@@ -107,7 +83,7 @@ function deliverGithub(a: FastifyInstance, body: string, delivery: string | unde
 
 describe('Jira webhook: dedupe after a failed enqueue', () => {
   it('answers 503 when the enqueue fails and accepts Jira’s retry of that delivery; a handed-on delivery stays a replay', async () => {
-    const { ingress, state } = flaky('throw', 1);
+    const { ingress, state } = flakyIngress('throw', 1);
     const a = await app(ingress);
     const token = githubPat();
     const body = jiraIssue(token);
@@ -127,7 +103,7 @@ describe('Jira webhook: dedupe after a failed enqueue', () => {
   });
 
   it('also when the hand-on hung past its deadline, for an issue fetch, and for a delivery without an identifier (body hash)', async () => {
-    const hung = flaky('hang', 1);
+    const hung = flakyIngress('hang', 1);
     const a = await app(hung.ingress);
     const bare = jiraBare();
     expect((await deliverJira(a, bare, undefined)).statusCode).toBe(503);
@@ -145,7 +121,7 @@ describe('Jira webhook: dedupe after a failed enqueue', () => {
     const a = await app(undefined);
     expect((await deliverJira(a, body, id)).statusCode).toBe(503);
     await a.close();
-    const { ingress, state } = flaky('throw', 0);
+    const { ingress, state } = flakyIngress('throw', 0);
     const b = await app(ingress);
     expect((await deliverJira(b, body, id, 1)).statusCode).toBe(202);
     expect(state.chunks.length).toBeGreaterThan(0);
@@ -153,7 +129,7 @@ describe('Jira webhook: dedupe after a failed enqueue', () => {
   });
 
   it('concurrent deliveries of one id are handed on exactly once', async () => {
-    const { ingress, state } = flaky('throw', 0);
+    const { ingress, state } = flakyIngress('throw', 0);
     const a = await app(ingress);
     const token = githubPat();
     const body = jiraIssue(token);
@@ -167,7 +143,7 @@ describe('Jira webhook: dedupe after a failed enqueue', () => {
 
 describe('GitHub webhook: dedupe after a failed enqueue', () => {
   it('answers 503 when the enqueue fails and accepts the redelivery (same X-GitHub-Delivery); a handed-on delivery stays a replay', async () => {
-    const { ingress, state } = flaky('throw', 1);
+    const { ingress, state } = flakyIngress('throw', 1);
     const a = await app(ingress);
     const body = push();
     const delivery = randomUUID();
@@ -185,7 +161,7 @@ describe('GitHub webhook: dedupe after a failed enqueue', () => {
   });
 
   it('also when the enqueue hung past its deadline, and without a delivery header (body hash)', async () => {
-    const { ingress, state } = flaky('hang', 1);
+    const { ingress, state } = flakyIngress('hang', 1);
     const a = await app(ingress);
     const body = push();
     expect((await deliverGithub(a, body, undefined)).statusCode).toBe(503);
@@ -201,7 +177,7 @@ describe('GitHub webhook: dedupe after a failed enqueue', () => {
     const a = await app(undefined);
     expect((await deliverGithub(a, body, delivery)).statusCode).toBe(503);
     await a.close();
-    const { ingress, state } = flaky('throw', 0);
+    const { ingress, state } = flakyIngress('throw', 0);
     const b = await app(ingress);
     expect((await deliverGithub(b, body, delivery)).statusCode).toBe(202);
     expect(state.polls).toHaveLength(1);

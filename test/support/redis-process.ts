@@ -89,9 +89,14 @@ export async function startRedisProcess(): Promise<RedisProcess> {
   };
 }
 
-/** Every key matching `pattern` with its value(s), as text. */
+/**
+ * Every key matching `pattern` with its value(s), read as its type requires. Binary-safe (latin1
+ * keeps every byte: sealed payloads are bytes, not UTF-8), so a search for a planted token sees
+ * exactly what Redis holds; an unknown type is read as its DUMP serialisation.
+ */
 export async function dumpRedis(url: string, pattern = '*'): Promise<string> {
   const c = new Redis(url, { maxRetriesPerRequest: 2 });
+  const bin = (bs: Buffer[]) => bs.map((b) => b.toString('latin1')).join('\n');
   try {
     const parts: string[] = [];
     let cursor = '0';
@@ -102,11 +107,12 @@ export async function dumpRedis(url: string, pattern = '*'): Promise<string> {
         const type = await c.type(key);
         parts.push(`${key} (${type})`);
         if (type === 'string') parts.push((await c.getBuffer(key))?.toString('latin1') ?? '');
-        else if (type === 'hash') parts.push(JSON.stringify(await c.hgetall(key)));
-        else if (type === 'list') parts.push(JSON.stringify(await c.lrange(key, 0, -1)));
-        else if (type === 'set') parts.push(JSON.stringify(await c.smembers(key)));
-        else if (type === 'zset') parts.push(JSON.stringify(await c.zrange(key, '0', '-1', 'WITHSCORES')));
+        else if (type === 'hash') parts.push(bin(await c.hgetallBuffer(key).then((h) => Object.entries(h).flatMap(([k, v]) => [Buffer.from(k, 'latin1'), v]))));
+        else if (type === 'list') parts.push(bin(await c.lrangeBuffer(key, 0, -1)));
+        else if (type === 'set') parts.push(bin(await c.smembersBuffer(key)));
+        else if (type === 'zset') parts.push(bin(await c.zrangeBuffer(key, '0', '-1')));
         else if (type === 'stream') parts.push(JSON.stringify(await c.xrange(key, '-', '+')));
+        else if (type !== 'none') parts.push((await c.dumpBuffer(key))?.toString('latin1') ?? '');
       }
     } while (cursor !== '0');
     return parts.join('\n');
